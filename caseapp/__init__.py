@@ -1,0 +1,94 @@
+"""caseapp: keep the record of a dispute with a company.
+
+`create_app` builds one application: settings from the instance folder, extensions,
+the runtime objects (password hasher, custody head key, vault), blueprints and CLI.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from caseapp.config import ConfigError, Settings, load_settings
+from caseapp.custody.chain import HeadKey
+from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseapp.runtime import Runtime
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
+    """Build the application for an initialised instance folder.
+
+    `config` overrides settings (tests pass their own database and cheap Argon2
+    parameters); ConfigError when the instance was never initialised.
+    """
+    settings = load_settings(instance_path, config)
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.config.update(settings.flask_config)
+
+    _import_models()
+    _init_extensions(app)
+    app.extensions["caseapp"] = _build_runtime(settings)
+
+    from caseapp import web
+    from caseapp.cli import register_commands
+
+    web.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    # Every model must be imported before Alembic compares metadata with the database.
+    import caseapp.accounts.models
+    import caseapp.cases.models
+    import caseapp.custody.models  # noqa: F401
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    from caseapp.evidence.setup import build_vault
+
+    passwords = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_cost,
+        parallelism=settings.argon2_parallelism,
+    )
+    return Runtime(
+        settings=settings,
+        passwords=passwords,
+        head_key=HeadKey.load_or_create(settings.keys_path),
+        vault=build_vault(settings),
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from caseapp.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL lets readers work while one writer commits; foreign keys are off by default
+    # in SQLite; a busy timeout turns brief lock contention into a short wait.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,42 @@
+"""Account forms. Field rules live in `accounts.service`; forms carry CSRF and labels."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired
+
+LOCALE_CHOICES = [SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[InputRequired()])
+    display_name = StringField(_l("Your name"))
+    password = PasswordField(_l("Password (at least 10 characters)"), validators=[InputRequired()])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("Passwords do not match."))],
+    )
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired()])
+    new = PasswordField(_l("New password (at least 10 characters)"), validators=[InputRequired()])
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[InputRequired(), EqualTo("new", message=_l("Passwords do not match."))],
+    )
+
+
+class SettingsForm(FlaskForm):
+    display_name = StringField(_l("Your name"))
+    locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
+    timezone = StringField(_l("Time zone"))
+

@@ -1,0 +1,181 @@
+"""Accounts: creating users, checking passwords, login sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
+from caseapp.database import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "cat_"
+SESSION_IDLE_LIMIT = timedelta(days=14)
+
+# Verifying against this keeps a login for an unknown email as slow as a real one.
+_DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105
+
+
+class AccountError(Exception):
+    """Base of the failures an account action reports to the user."""
+
+
+class EmailTaken(AccountError):
+    """An account with this email already exists."""
+
+
+class WeakPassword(AccountError):
+    """The password is too short."""
+
+
+class InvalidRole(AccountError):
+    """The role is not one of user, advocate, admin."""
+
+
+class UnknownUser(AccountError):
+    """No account has this email."""
+
+
+class WrongPassword(AccountError):
+    """The current password given does not match."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def check_password_strength(password: str) -> None:
+    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email, or None."""
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    passwords: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    role: str = "user",
+    display_name: str = "",
+    locale: str | None = None,
+    timezone: str | None = None,
+) -> User:
+    """Add a user with an Argon2id password hash."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise InvalidRole(f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email or len(email) > 254:
+        raise AccountError("not a valid email address")
+    check_password_strength(password)
+    if find_user(session, email) is not None:
+        raise EmailTaken(f"an account with {email} already exists")
+    user = User(
+        email=email,
+        password_hash=passwords.hash(password),
+        role=role,
+        display_name=display_name.strip(),
+        locale=locale,
+        timezone=timezone,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, passwords: PasswordHasher, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None; rehashes outdated hashes."""
+    user = find_user(session, email)
+    if user is None:
+        try:
+            passwords.verify(passwords.hash(_DUMMY_PASSWORD), password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        passwords.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if passwords.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return user
+
+
+def start_session(session: Session, user: User) -> str:
+    """Open a login session for the user; returns the secret the cookie will carry."""
+    secret = secrets.token_urlsafe(32)
+    session.add(LoginSession(id=_digest(secret), user_id=user.id))
+    user.current_session_id = secret
+    return secret
+
+
+def load_session_user(session: Session, secret: str, now: datetime | None = None) -> User | None:
+    """The user of a live login session, or None when it ended or went idle too long."""
+    now = now or utcnow()
+    login = session.get(LoginSession, _digest(secret))
+    if login is None or now - login.last_seen_at > SESSION_IDLE_LIMIT:
+        return None
+    if now - login.last_seen_at > timedelta(minutes=5):
+        login.last_seen_at = now
+    login.user.current_session_id = secret
+    return login.user
+
+
+def end_session(session: Session, secret: str | None) -> None:
+    """End one login session (logout)."""
+    if secret:
+        session.execute(delete(LoginSession).where(LoginSession.id == _digest(secret)))
+
+
+def change_password(
+    session: Session, passwords: PasswordHasher, user: User, current: str, new: str
+) -> str:
+    """Set a new password and end every login session; returns a fresh session secret."""
+    try:
+        passwords.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError) as exc:
+        raise WrongPassword("current password is wrong") from exc
+    check_password_strength(new)
+    user.password_hash = passwords.hash(new)
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    return start_session(session, user)
+
+
+def create_token(session: Session, user: User, label: str = "") -> str:
+    """Make a new API token for the user; only its hash is stored, the token is returned once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The owner of a bearer token, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def count_users(session: Session) -> int:
+    """How many accounts exist."""
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def _digest(secret: str) -> str:
+    # Tokens and session secrets are 256-bit random, so a plain SHA-256 is enough to
+    # make a database leak useless without slowing every request with a KDF.
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()

@@ -1,0 +1,44 @@
+"""Domain exceptions turned into the API's JSON errors, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from caseapp.api import bp
+from caseapp.cases.service import CaseNotFound, EventNotFound, InvalidFields
+from caseapp.extensions import db
+from caseapp.pagination import BadCursor
+from caseapp.web import json_error
+
+
+class BadRequestBody(Exception):
+    """The body is not the JSON object the route expects."""
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or BadRequestBody."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequestBody("the body must be a JSON object")
+    return data
+
+
+@bp.errorhandler(InvalidFields)
+def _invalid(exc: InvalidFields) -> Any:
+    db.session.rollback()
+    return json_error(422, "invalid_fields", "some fields are missing or invalid", fields=exc.errors)
+
+
+@bp.errorhandler(CaseNotFound)
+@bp.errorhandler(EventNotFound)
+def _not_found(exc: Exception) -> Any:
+    db.session.rollback()
+    return json_error(404, "not_found", "no such resource")
+
+
+@bp.errorhandler(BadCursor)
+@bp.errorhandler(BadRequestBody)
+def _bad_request(exc: Exception) -> Any:
+    return json_error(400, "bad_request", str(exc))

@@ -1,0 +1,195 @@
+"""The OpenAPI 3.1 description of the API, served at /api/v1/openapi.json.
+
+A test compares it with the app's routes and validates real responses against its
+schemas, so it stays true as the API grows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from caseapp.api import bp
+from caseapp.cases.service import CASE_FIELDS, EVENT_FIELDS, FieldSpec
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _input_schema(fields: dict[str, FieldSpec]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if spec.kind == "choice":
+            properties[name] = {"type": "string", "enum": list(spec.choices)}
+        elif spec.kind == "time":
+            properties[name] = {"type": ["string", "null"],
+                                "description": "ISO 8601; without an offset it is read in the user's zone"}
+        elif spec.kind == "amount":
+            properties[name] = {"type": ["string", "number", "null"], "description": "decimal, 0 or more"}
+        elif spec.kind == "bool":
+            properties[name] = {"type": "boolean"}
+        else:
+            properties[name] = {"type": ["string", "null"]}
+            if spec.max_length:
+                properties[name]["maxLength"] = spec.max_length
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {"items": {"type": "array", "items": _ref(item)}, "next_cursor": _NULLABLE_STRING},
+    }
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+_INVALID = {"422": {"$ref": "#/components/responses/Invalid"}}
+_PAGING = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+]
+_CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _op(summary: str, responses: dict[str, Any], *, params: list[Any] | None = None,
+        body: str | None = None, tag: str = "cases") -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**responses, **_ERRORS}}
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+    return operation
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
+        }},
+    },
+    "Case": {
+        "type": "object",
+        "required": ["id", "title", "counterparty", "category", "status", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "counterparty": {"type": "string"},
+            "category": {"type": "string"}, "amount": _NULLABLE_STRING, "currency": _NULLABLE_STRING,
+            "incident_at": _TIME, "desired_outcome": {"type": "string"},
+            "description": {"type": "string"}, "status": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "CaseInput": {**_input_schema(CASE_FIELDS), "required": ["title", "counterparty", "category"]},
+    "CasePatch": _input_schema(CASE_FIELDS),
+    "Event": {
+        "type": "object", "required": ["id", "case_id", "occurred_at", "channel", "summary"],
+        "properties": {
+            "id": {"type": "string"}, "case_id": {"type": "string"},
+            "occurred_at": {"type": "string", "format": "date-time"}, "channel": {"type": "string"},
+            "direction": {"type": "string"}, "reference": {"type": "string"},
+            "representative": {"type": "string"}, "summary": {"type": "string"},
+            "outcome": {"type": "string"}, "follow_up_at": _TIME, "follow_up_done": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "EventInput": {**_input_schema(EVENT_FIELDS), "required": ["occurred_at", "channel", "summary"]},
+    "EventPatch": _input_schema(EVENT_FIELDS),
+    "CustodyEntry": {
+        "type": "object", "required": ["seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"],
+        "properties": {
+            "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": "string"}, "action": {"type": "string"}, "subject": {"type": "string"},
+            "details": {"type": "object"}, "prev_hash": {"type": "string"}, "hash": {"type": "string"},
+        },
+    },
+    "CasePage": _page("Case"),
+    "EventPage": _page("Event"),
+    "CustodyLog": {
+        **_page("CustodyEntry"),
+        "properties": {**_page("CustodyEntry")["properties"], "head": {
+            "type": ["object", "null"],
+            "properties": {"seq": {"type": "integer"}, "hash": {"type": "string"},
+                           "signature": {"type": "string"}},
+        }},
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/cases": {
+        "get": _op("List my cases, newest first", {"200": _json(_ref("CasePage"))}, params=[
+            *_PAGING, {"name": "q", "in": "query", "schema": {"type": "string"}},
+            {"name": "status", "in": "query", "schema": {"type": "string"}}]),
+        "post": _op("Open a case", {"201": _json(_ref("Case"), "Created"), **_INVALID}, body="CaseInput"),
+    },
+    "/cases/{case_id}": {
+        "get": _op("Read a case", {"200": _json(_ref("Case"))}, params=[_CASE_ID]),
+        "patch": _op("Change a case, including its status", {"200": _json(_ref("Case")), **_INVALID},
+                     params=[_CASE_ID], body="CasePatch"),
+    },
+    "/cases/{case_id}/events": {
+        "get": _op("The case's contacts, oldest first", {"200": _json(_ref("EventPage"))},
+                   params=[_CASE_ID, *_PAGING]),
+        "post": _op("Log a contact", {"201": _json(_ref("Event"), "Created"), **_INVALID},
+                    params=[_CASE_ID], body="EventInput"),
+    },
+    "/cases/{case_id}/events/{event_id}": {
+        "get": _op("Read a contact", {"200": _json(_ref("Event"))}, params=[_CASE_ID, _EVENT_ID]),
+        "patch": _op("Change a contact", {"200": _json(_ref("Event")), **_INVALID},
+                     params=[_CASE_ID, _EVENT_ID], body="EventPatch"),
+        "delete": _op("Delete a contact logged by mistake", {"204": {"description": "Deleted"}},
+                      params=[_CASE_ID, _EVENT_ID]),
+    },
+    "/cases/{case_id}/custody": {
+        "get": _op("The case's chain-of-custody log", {"200": _json(_ref("CustodyLog"))},
+                   params=[_CASE_ID], tag="custody"),
+    },
+}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "caseapp API", "version": "1",
+                 "description": "Cases, contacts, evidence, dossiers and shares of caseapp."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "BadRequest": _error_response("Bad input"),
+                "Unauthorized": _error_response("No or bad token"),
+                "NotFound": _error_response("Not found, or not yours"),
+                "Invalid": _error_response("Invalid fields"),
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():  # type: ignore[no-untyped-def]
+    return jsonify(document())

@@ -1,0 +1,58 @@
+"""Case and contact forms. They render fields and carry CSRF; `cases.service` validates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+
+from caseapp.cases.vocabulary import CATEGORIES, CHANNELS, DIRECTIONS, STATUSES
+
+_TIME = {"type": "datetime-local"}
+
+
+def _choices(vocabulary: dict[str, object]) -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in vocabulary.items()]  # type: ignore[arg-type]
+
+
+class ServiceForm(FlaskForm):
+    """A form whose values go to a service function as plain strings."""
+
+    def values(self) -> dict[str, Any]:
+        """Field values keyed by name, CSRF token left out."""
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+    def attach_errors(self, errors: dict[str, str]) -> None:
+        """Show the service's field errors next to the fields."""
+        for name, message in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = [*field.errors, message]
+
+
+class CaseForm(ServiceForm):
+    title = StringField(_l("Title"), render_kw={"maxlength": 200})
+    counterparty = StringField(_l("Company"), render_kw={"maxlength": 200})
+    category = SelectField(
+        _l("Problem type"), choices=[SelectChoice(c.code, c.label) for c in CATEGORIES]  # type: ignore[arg-type], validate_choice=False
+    )
+    amount = StringField(_l("Amount at stake"), render_kw={"inputmode": "decimal"})
+    currency = StringField(_l("Currency"), render_kw={"maxlength": 12, "placeholder": "CNY / USDT"})
+    incident_at = StringField(_l("When it started"), render_kw=_TIME)
+    desired_outcome = TextAreaField(_l("What you want"), render_kw={"rows": 3})
+    description = TextAreaField(_l("What happened"), render_kw={"rows": 6})
+    status = SelectField(_l("Status"), choices=_choices(STATUSES), validate_choice=False)
+
+
+class ContactForm(ServiceForm):
+    occurred_at = StringField(_l("When"), render_kw=_TIME)
+    channel = SelectField(_l("Channel"), choices=_choices(CHANNELS), validate_choice=False)
+    direction = SelectField(_l("Direction"), choices=_choices(DIRECTIONS), validate_choice=False)
+    reference = StringField(_l("Ticket or reference number"), render_kw={"maxlength": 120})
+    representative = StringField(_l("With whom (agent name or id)"), render_kw={"maxlength": 120})
+    summary = TextAreaField(_l("What was said or promised"), render_kw={"rows": 5})
+    outcome = TextAreaField(_l("Outcome"), render_kw={"rows": 2})
+    follow_up_at = StringField(_l("Follow up on"), render_kw=_TIME)
+    follow_up_done = BooleanField(_l("Follow-up done"))

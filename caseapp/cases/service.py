@@ -1,0 +1,328 @@
+"""Cases and contacts: the rules for opening, changing and listing them.
+
+Input arrives as plain values (from a form or JSON); this module validates and
+converts it once, so the web pages and the API share one definition of a valid case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case, Event
+from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
+from caseapp.custody import log as custody
+from caseapp.custody.chain import HeadKey
+from caseapp.database import utcnow
+from caseapp.pagination import Page, paginate
+from caseapp.timezones import BadTime, UnknownZone, parse_time
+
+
+class InvalidFields(Exception):
+    """One or more fields are missing or invalid; `errors` maps field to message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class CaseNotFound(Exception):
+    """No such case, or not one this user may see."""
+
+
+class EventNotFound(Exception):
+    """No such contact on this case."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one input field is read: its type, whether required, its length bound."""
+
+    kind: str  # "text", "choice", "time", "amount", "currency", "bool"
+    required: bool = False
+    max_length: int = 0
+    choices: tuple[str, ...] = ()
+
+
+CASE_FIELDS: dict[str, FieldSpec] = {
+    "title": FieldSpec("text", required=True, max_length=200),
+    "counterparty": FieldSpec("text", required=True, max_length=200),
+    "category": FieldSpec("choice", required=True, choices=tuple(CATEGORY_BY_CODE)),
+    "amount": FieldSpec("amount"),
+    "currency": FieldSpec("currency"),
+    "incident_at": FieldSpec("time"),
+    "desired_outcome": FieldSpec("text", max_length=5000),
+    "description": FieldSpec("text", max_length=20000),
+    "status": FieldSpec("choice", choices=tuple(STATUSES)),
+}
+
+EVENT_FIELDS: dict[str, FieldSpec] = {
+    "occurred_at": FieldSpec("time", required=True),
+    "channel": FieldSpec("choice", required=True, choices=tuple(CHANNELS)),
+    "direction": FieldSpec("choice", choices=tuple(DIRECTIONS)),
+    "reference": FieldSpec("text", max_length=120),
+    "representative": FieldSpec("text", max_length=120),
+    "summary": FieldSpec("text", required=True, max_length=20000),
+    "outcome": FieldSpec("text", max_length=20000),
+    "follow_up_at": FieldSpec("time"),
+    "follow_up_done": FieldSpec("bool"),
+}
+
+_CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
+
+
+def _read_field(name: str, spec: FieldSpec, raw: Any, tz_name: str) -> Any:
+    if spec.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in {"true", "1", "on", "yes", "y"}:
+            return True
+        if raw in (None, "") or (isinstance(raw, str) and raw.lower() in {"false", "0", "off", "no"}):
+            return False
+        raise ValueError("must be true or false")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.required:
+            raise ValueError("is required")
+        return "" if spec.kind == "text" else None
+    if spec.kind == "amount":
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+            raise ValueError("must be a number")
+        try:
+            amount = Decimal(str(raw).replace(",", "").strip())
+        except InvalidOperation as exc:
+            raise ValueError("must be a number") from exc
+        if not amount.is_finite() or amount < 0:
+            raise ValueError("must be zero or more")
+        if abs(amount.adjusted()) > 20:
+            raise ValueError("is out of range")
+        return format(amount.normalize(), "f")
+    if not isinstance(raw, str):
+        raise ValueError("must be a string")
+    text = raw.strip()
+    if spec.kind == "text":
+        if spec.max_length and len(text) > spec.max_length:
+            raise ValueError(f"must be at most {spec.max_length} characters")
+        return text
+    if spec.kind == "choice":
+        if text not in spec.choices:
+            raise ValueError(f"must be one of: {', '.join(spec.choices)}")
+        return text
+    if spec.kind == "currency":
+        code = text.upper()
+        if not _CURRENCY.match(code):
+            raise ValueError("must be a currency code such as CNY, USD or USDT")
+        return code
+    if spec.kind == "time":
+        try:
+            return parse_time(text, tz_name)
+        except (BadTime, UnknownZone) as exc:
+            raise ValueError(str(exc)) from exc
+    raise AssertionError(f"unknown field kind {spec.kind}")
+
+
+def read_fields(
+    specs: dict[str, FieldSpec], data: dict[str, Any], tz_name: str, *, partial: bool
+) -> dict[str, Any]:
+    """Validate and convert input; every problem is reported at once in InvalidFields."""
+    errors: dict[str, str] = {}
+    unknown = sorted(set(data) - set(specs))
+    for name in unknown:
+        errors[name] = "is not a known field"
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        if partial and name not in data:
+            continue
+        try:
+            values[name] = _read_field(name, spec, data.get(name), tz_name)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise InvalidFields(errors)
+    return values
+
+
+# -- cases -----------------------------------------------------------------
+
+
+def get_case(session: Session, user: User, case_id: str) -> Case:
+    """The case if `user` owns it; CaseNotFound otherwise (never telling which)."""
+    case = session.get(Case, case_id) if isinstance(case_id, str) else None
+    if case is None or case.owner_id != user.id:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def open_case(
+    session: Session, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
+) -> Case:
+    """Open a new case for `user` and start its custody log."""
+    values = read_fields(CASE_FIELDS, data, tz_name, partial=False)
+    values["status"] = values.get("status") or "open"
+    case = Case(owner_id=user.id, **values)
+    session.add(case)
+    session.flush()
+    custody.record(
+        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="case.created",
+        subject=f"case:{case.id}", details={"title": case.title, "counterparty": case.counterparty},
+    )
+    return case
+
+
+def change_case(
+    session: Session, head_key: HeadKey, user: User, case: Case, data: dict[str, Any], tz_name: str
+) -> Case:
+    """Change some fields of a case; a status change is logged with old and new value."""
+    values = read_fields(CASE_FIELDS, data, tz_name, partial=True)
+    changed = {k: v for k, v in values.items() if getattr(case, k) != v}
+    if "status" in changed and changed["status"] is None:
+        raise InvalidFields({"status": "cannot be empty"})
+    if not changed:
+        return case
+    details: dict[str, Any] = {"fields": sorted(changed)}
+    if "status" in changed:
+        details["status"] = {"from": case.status, "to": changed["status"]}
+    for name, value in changed.items():
+        setattr(case, name, value)
+    case.updated_at = utcnow()
+    custody.record(
+        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="case.changed",
+        subject=f"case:{case.id}", details=details,
+    )
+    return case
+
+
+def list_cases(
+    session: Session,
+    user: User,
+    *,
+    query: str = "",
+    status: str = "",
+    limit: int,
+    cursor: str | None,
+) -> Page[Case]:
+    """The user's cases, newest first, optionally searched and filtered by status."""
+    stmt = select(Case).where(Case.owner_id == user.id)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if query.strip():
+        pattern = f"%{_escape_like(query.strip())}%"
+        stmt = stmt.where(
+            or_(
+                Case.title.ilike(pattern, escape="\\"),
+                Case.counterparty.ilike(pattern, escape="\\"),
+                Case.description.ilike(pattern, escape="\\"),
+            )
+        )
+    return paginate(
+        session, stmt, sort_column=Case.created_at, id_column=Case.id,
+        descending=True, limit=limit, cursor=cursor,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- contacts ----------------------------------------------------------------
+
+
+def get_event(session: Session, case: Case, event_id: str) -> Event:
+    """The contact if it belongs to this case; EventNotFound otherwise."""
+    event = session.get(Event, event_id) if isinstance(event_id, str) else None
+    if event is None or event.case_id != case.id:
+        raise EventNotFound(event_id)
+    return event
+
+
+def log_contact(
+    session: Session, head_key: HeadKey, user: User, case: Case, data: dict[str, Any], tz_name: str
+) -> Event:
+    """Add a contact to the case's timeline."""
+    values = read_fields(EVENT_FIELDS, data, tz_name, partial=False)
+    values["direction"] = values.get("direction") or "outbound"
+    event = Event(case_id=case.id, **values)
+    session.add(event)
+    session.flush()
+    case.updated_at = utcnow()
+    custody.record(
+        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="contact.logged",
+        subject=f"contact:{event.id}",
+        details={"channel": event.channel, "occurred_at": event.occurred_at.isoformat(),
+                 "reference": event.reference},
+    )
+    return event
+
+
+def change_contact(
+    session: Session, head_key: HeadKey, user: User, event: Event, data: dict[str, Any], tz_name: str
+) -> Event:
+    """Change a logged contact; the log keeps which fields changed."""
+    values = read_fields(EVENT_FIELDS, data, tz_name, partial=True)
+    changed = {k: v for k, v in values.items() if getattr(event, k) != v}
+    for field in ("occurred_at", "channel", "summary"):
+        if field in changed and changed[field] in (None, ""):
+            raise InvalidFields({field: "is required"})
+    if not changed:
+        return event
+    for name, value in changed.items():
+        setattr(event, name, value)
+    event.updated_at = utcnow()
+    custody.record(
+        session, head_key, case_id=event.case_id, actor=custody.actor_label(user),
+        action="contact.changed", subject=f"contact:{event.id}", details={"fields": sorted(changed)},
+    )
+    return event
+
+
+def delete_contact(session: Session, head_key: HeadKey, user: User, event: Event) -> None:
+    """Remove a contact logged by mistake; the custody log keeps that it existed."""
+    custody.record(
+        session, head_key, case_id=event.case_id, actor=custody.actor_label(user),
+        action="contact.deleted", subject=f"contact:{event.id}",
+        details={"channel": event.channel, "occurred_at": event.occurred_at.isoformat()},
+    )
+    session.delete(event)
+
+
+def list_contacts(session: Session, case: Case, *, limit: int, cursor: str | None) -> Page[Event]:
+    """The case's timeline, oldest first."""
+    stmt = select(Event).where(Event.case_id == case.id)
+    return paginate(
+        session, stmt, sort_column=Event.occurred_at, id_column=Event.id,
+        descending=False, limit=limit, cursor=cursor,
+    )
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """Follow-ups the user promised themselves: overdue and due within a week."""
+
+    overdue: list[Event]
+    upcoming: list[Event]
+
+
+def follow_ups(session: Session, user: User, now: datetime | None = None) -> FollowUps:
+    """Open follow-ups across the user's cases, soonest first."""
+    now = now or utcnow()
+    rows = session.scalars(
+        select(Event)
+        .join(Case, Case.id == Event.case_id)
+        .where(Case.owner_id == user.id, Event.follow_up_at.is_not(None),
+               Event.follow_up_done.is_(False), Case.status.not_in(("resolved", "closed")))
+        .where(Event.follow_up_at <= now + timedelta(days=7))
+        .order_by(Event.follow_up_at)
+        .limit(100)
+    )
+    overdue: list[Event] = []
+    upcoming: list[Event] = []
+    for event in rows:
+        assert event.follow_up_at is not None
+        (overdue if event.follow_up_at < now else upcoming).append(event)
+    return FollowUps(overdue, upcoming)

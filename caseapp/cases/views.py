@@ -1,0 +1,190 @@
+"""Pages for cases and their contacts: dashboard, list, case page, forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from caseapp.cases import service
+from caseapp.cases.forms import CaseForm, ContactForm
+from caseapp.cases.models import Case, Event
+from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
+from caseapp.custody import log as custody
+from caseapp.extensions import db
+from caseapp.forms import ActionForm
+from caseapp.pagination import BadCursor
+from caseapp.runtime import runtime
+from caseapp.timezones import input_value
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.app_context_processor
+def _vocabulary() -> dict[str, object]:
+    return {"STATUSES": STATUSES, "CHANNELS": CHANNELS, "DIRECTIONS": DIRECTIONS,
+            "CATEGORY_BY_CODE": CATEGORY_BY_CODE, "action_form": ActionForm}
+
+
+def load_case(case_id: str) -> Case:
+    """The current user's case, or 404 (also for someone else's case)."""
+    try:
+        return service.get_case(db.session, current_user, case_id)
+    except service.CaseNotFound:
+        abort(404)
+
+
+def load_contact(case: Case, event_id: str) -> Event:
+    """A contact of the case, or 404."""
+    try:
+        return service.get_event(db.session, case, event_id)
+    except service.EventNotFound:
+        abort(404)
+
+
+def _tz() -> str:
+    return str(get_timezone())
+
+
+@bp.route("/")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    recent = service.list_cases(db.session, current_user, limit=5, cursor=None)
+    return render_template(
+        "cases/dashboard.html", recent=recent.items,
+        follow_ups=service.follow_ups(db.session, current_user),
+    )
+
+
+@bp.route("/cases")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    query = request.args.get("q", "")[:200]
+    status = request.args.get("status", "")
+    if status not in STATUSES:
+        status = ""
+    try:
+        page = service.list_cases(
+            db.session, current_user, query=query, status=status, limit=20,
+            cursor=request.args.get("cursor"),
+        )
+    except BadCursor:
+        abort(400)
+    return render_template("cases/index.html", page=page, query=query, status=status)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    form = CaseForm()
+    if form.validate_on_submit():
+        values = form.values()
+        values.pop("status", None)
+        try:
+            case = service.open_case(db.session, runtime().head_key, current_user, values, _tz())
+        except service.InvalidFields as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Case opened. Log each contact with the company as it happens."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=None)
+
+
+@bp.route("/cases/<case_id>")
+@login_required
+def show(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    return render_template(
+        "cases/show.html", case=case, category=CATEGORY_BY_CODE.get(case.category),
+        custody_entries=custody.entries(db.session, case.id),
+        custody_head=custody.head_of(db.session, case.id),
+    )
+
+
+@bp.route("/cases/<case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    form = CaseForm(obj=case)
+    if request.method == "GET":
+        form.incident_at.data = input_value(case.incident_at, _tz())
+    if form.validate_on_submit():
+        try:
+            service.change_case(db.session, runtime().head_key, current_user, case, form.values(), _tz())
+        except service.InvalidFields as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Case saved."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=case)
+
+
+@bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
+@login_required
+def new_contact(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            service.log_contact(db.session, runtime().head_key, current_user, case, form.values(), _tz())
+        except service.InvalidFields as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Contact logged."), "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="chronology"))
+    return render_template("cases/contact_form.html", form=form, case=case, event=None)
+
+
+@bp.route("/cases/<case_id>/contacts/<event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    event = load_contact(case, event_id)
+    form = ContactForm(obj=event)
+    if request.method == "GET":
+        form.occurred_at.data = input_value(event.occurred_at, _tz())
+        form.follow_up_at.data = input_value(event.follow_up_at, _tz())
+    if form.validate_on_submit():
+        try:
+            service.change_contact(db.session, runtime().head_key, current_user, event, form.values(), _tz())
+        except service.InvalidFields as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Contact saved."), "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor=f"contact-{event.id}"))
+    return render_template("cases/contact_form.html", form=form, case=case, event=event)
+
+
+@bp.route("/cases/<case_id>/contacts/<event_id>/delete", methods=["POST"])
+@login_required
+def delete_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    event = load_contact(case, event_id)
+    if ActionForm().validate_on_submit():
+        service.delete_contact(db.session, runtime().head_key, current_user, event)
+        db.session.commit()
+        flash(_("Contact deleted. The custody log keeps a record that it existed."), "info")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="chronology"))
+
+
+@bp.route("/cases/<case_id>/contacts/<event_id>/follow-up-done", methods=["POST"])
+@login_required
+def follow_up_done(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    event = load_contact(case, event_id)
+    if ActionForm().validate_on_submit():
+        service.change_contact(
+            db.session, runtime().head_key, current_user, event, {"follow_up_done": True}, _tz()
+        )
+        db.session.commit()
+        flash(_("Follow-up marked as done."), "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("cases.dashboard"))

@@ -1,0 +1,131 @@
+"""The `caseapp` command line: instance set-up, serving, and every capability's commands.
+
+`init` works before an instance exists; every other command builds the app for
+``$CASEAPP_INSTANCE`` (or ./instance). Expected failures end with one line on stderr
+and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from caseapp.config import CONFIG_FILE, SECRET_KEY_FILE, ConfigError, instance_path_from_env
+
+DEFAULT_CONFIG = """\
+# caseapp instance settings. Environment variables CASEAPP_<NAME> override these.
+# database_url = "postgresql+psycopg://caseapp@localhost/caseapp"
+# max_upload_bytes = 536870912
+# tsa_url = "https://tsa.example.org/tsr"
+"""
+
+
+def _create_app() -> Flask:
+    from caseapp import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _write_secret_file(path: Path, content: str) -> bool:
+    """Create a file readable by the owner only; False when it already exists."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(content)
+    return True
+
+
+def initialise_instance(instance: Path) -> list[str]:
+    """Create what an instance needs and bring its database to the latest migration.
+
+    Never overwrites a key; safe to run again. Returns what was created.
+    """
+    from flask_migrate import upgrade
+
+    from caseapp import create_app
+    from caseapp.custody.chain import HEAD_KEY_FILE, HeadKey
+    from caseapp.evidence.setup import create_key_ring
+    from caseapp.export.signing import create_signing_identity
+
+    created: list[str] = []
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if _write_secret_file(instance / SECRET_KEY_FILE, secrets.token_urlsafe(48)):
+        created.append("secret key")
+    config_file = instance / CONFIG_FILE
+    if not config_file.exists():
+        config_file.write_text(DEFAULT_CONFIG, "utf-8")
+        created.append(CONFIG_FILE)
+    keys = instance / "keys"
+    keys.mkdir(mode=0o700, exist_ok=True)
+    if create_key_ring(keys):
+        created.append("master key")
+    if not (keys / HEAD_KEY_FILE).exists():
+        HeadKey.load_or_create(keys)
+        created.append("custody head key")
+    if not (keys / "signing.key").exists():
+        created.append("signing and time stamp keys")
+    create_signing_identity(keys, common_name=f"caseapp instance {instance.name}")
+    (instance / "vault").mkdir(mode=0o700, exist_ok=True)
+    app = create_app(instance_path=instance)
+    with app.app_context():
+        upgrade()
+    return created
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def cli() -> None:
+    """caseapp: keep the record of a dispute with a company."""
+
+
+@cli.command("init", with_appcontext=False)
+def init_command() -> None:
+    """Create the instance folder: config, keys, database at the latest migration."""
+    instance = instance_path_from_env()
+    try:
+        created = initialise_instance(instance)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"instance: {instance}")
+    click.echo("created: " + (", ".join(created) if created else "nothing (already initialised)"))
+    click.echo("database: at the latest migration")
+
+
+@cli.command("run", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run_command(host: str, port: int) -> None:
+    """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
+    app = _create_app()
+    click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every capability's command group to the app's CLI."""
+    from caseapp.accounts.cli import token_group, user_group
+    from caseapp.custody.cli import custody_group
+    from caseapp.demo import demo_command
+
+    for command in (user_group, token_group, custody_group, demo_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `caseapp` console script."""
+    try:
+        cli.main(prog_name="caseapp")
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,116 @@
+"""Typed, frozen settings read from the instance folder and the environment.
+
+The instance folder (``$CASEAPP_INSTANCE`` or ``./instance``) holds everything that
+belongs to one installation: ``caseapp.toml``, the secret key, the key ring, the
+SQLite database and the vault. Settings come from, in order of precedence: the
+``config`` mapping given to ``create_app`` (tests), ``CASEAPP_*`` environment
+variables, ``caseapp.toml``, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "caseapp.toml"
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(Exception):
+    """The instance is missing or its settings are invalid."""
+
+
+def instance_path_from_env() -> Path:
+    """The instance folder this process acts on, absolute."""
+    return Path(os.environ.get("CASEAPP_INSTANCE", "instance")).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application reads from its configuration."""
+
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    vault_path: Path
+    keys_path: Path
+    max_upload_bytes: int = 512 * 1024 * 1024
+    parse_max_bytes: int = 64 * 1024 * 1024
+    tsa_url: str | None = None
+    ratelimit_enabled: bool = True
+    login_rate_limit: str = "10 per minute"
+    session_cookie_secure: bool = False
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 64 * 1024
+    argon2_parallelism: int = 2
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flask_config(self) -> dict[str, Any]:
+        """The subset Flask and its extensions read from ``app.config``."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "MAX_CONTENT_LENGTH": None,  # uploads stream; the evidence view enforces the limit
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_NAME": "caseapp_session",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+            "TESTING": self.testing,
+            **self.extra,
+        }
+
+
+_ENV_FIELDS = {
+    "database_url": str,
+    "max_upload_bytes": int,
+    "tsa_url": str,
+    "session_cookie_secure": bool,
+    "ratelimit_enabled": bool,
+}
+
+
+def _parse_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(instance_path: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read settings for the instance; raise ConfigError when it was never initialised."""
+    instance = (instance_path or instance_path_from_env()).resolve()
+    values: dict[str, Any] = {}
+    config_file = instance / CONFIG_FILE
+    if config_file.exists():
+        try:
+            values.update(tomllib.loads(config_file.read_text("utf-8")))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from exc
+    for name, kind in _ENV_FIELDS.items():
+        raw = os.environ.get(f"CASEAPP_{name.upper()}")
+        if raw is not None:
+            values[name] = _parse_bool(raw) if kind is bool else kind(raw)
+    values.update(overrides or {})
+
+    secret_file = instance / SECRET_KEY_FILE
+    if "secret_key" not in values:
+        if not secret_file.exists():
+            raise ConfigError(f"no instance at {instance}: run `caseapp init` first")
+        values["secret_key"] = secret_file.read_text("ascii").strip()
+    values.setdefault("database_url", f"sqlite:///{instance / 'caseapp.db'}")
+    values.setdefault("vault_path", instance / "vault")
+    values.setdefault("keys_path", instance / "keys")
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown settings in {config_file}: {', '.join(unknown)}")
+    return Settings(instance_path=instance, **{k: v for k, v in values.items() if k in known})

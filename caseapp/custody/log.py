@@ -1,0 +1,119 @@
+"""Appending to a case's chain-of-custody log.
+
+Every service that changes or reveals something about a case calls `record` inside
+its own unit of work, so the entry commits (or rolls back) with the change itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.custody.chain import GENESIS_HASH, HeadKey, canonical_json, entry_hash
+from caseapp.custody.models import CustodyEntry, CustodyHead
+from caseapp.database import utcnow
+
+# The actions the log knows, in the words the case page shows.
+ACTIONS = (
+    "case.created",
+    "case.changed",
+    "contact.logged",
+    "contact.changed",
+    "contact.deleted",
+    "evidence.added",
+    "evidence.viewed",
+    "evidence.downloaded",
+    "dossier.exported",
+    "dossier.downloaded",
+    "share.created",
+    "share.opened",
+    "share.revoked",
+    "share.review_changed",
+    "comment.added",
+)
+
+
+class UnknownAction(Exception):
+    """The action is not one the custody log knows."""
+
+
+def actor_label(user: Any | None) -> str:
+    """How an actor is written in the log: stable id plus the email at the time."""
+    if user is None:
+        return "system"
+    return f"user:{user.id} <{user.email}>"
+
+
+def record(
+    session: Session,
+    head_key: HeadKey,
+    *,
+    case_id: str,
+    actor: str,
+    action: str,
+    subject: str = "",
+    details: dict[str, Any] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> CustodyEntry:
+    """Append one entry to the case's log and re-sign its head.
+
+    The head row is locked (``FOR UPDATE`` on PostgreSQL) so two appends cannot take
+    the same sequence number; the unique (case, seq) constraint is the backstop that
+    makes a forked chain impossible even where row locks do not exist.
+    """
+    if action not in ACTIONS:
+        raise UnknownAction(action)
+    head = session.execute(
+        select(CustodyHead).where(CustodyHead.case_id == case_id).with_for_update()
+    ).scalar_one_or_none()
+    seq = head.seq + 1 if head else 1
+    prev_hash = head.hash if head else GENESIS_HASH
+    at = clock()
+    details_json = canonical_json(details or {})
+    digest = entry_hash(
+        case_id=case_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details_json=details_json,
+        prev_hash=prev_hash,
+    )
+    entry = CustodyEntry(
+        case_id=case_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=details_json,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    session.add(entry)
+    signature = head_key.sign(case_id, seq, digest)
+    if head is None:
+        session.add(CustodyHead(case_id=case_id, seq=seq, hash=digest, signature=signature))
+    else:
+        head.seq, head.hash, head.signature = seq, digest, signature
+    session.flush()
+    return entry
+
+
+def entries(session: Session, case_id: str) -> list[CustodyEntry]:
+    """The case's log in order."""
+    return list(
+        session.scalars(
+            select(CustodyEntry).where(CustodyEntry.case_id == case_id).order_by(CustodyEntry.seq)
+        )
+    )
+
+
+def head_of(session: Session, case_id: str) -> CustodyHead | None:
+    """The signed head of the case's log, if it has one."""
+    return session.get(CustodyHead, case_id)

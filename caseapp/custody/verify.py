@@ -1,0 +1,70 @@
+"""Checking a case's chain of custody: every hash, every link, the signed head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.custody.chain import GENESIS_HASH, HeadKey, entry_hash
+from caseapp.custody.models import CustodyEntry, CustodyHead
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of checking one case's log."""
+
+    case_id: str
+    entries: int
+    head_hash: str | None
+    broken_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.reason is None
+
+
+def verify_chain(session: Session, head_key: HeadKey, case_id: str) -> ChainReport:
+    """Recompute every hash in order; report the first entry where the chain breaks."""
+    rows = list(
+        session.scalars(
+            select(CustodyEntry).where(CustodyEntry.case_id == case_id).order_by(CustodyEntry.seq)
+        )
+    )
+    head = session.get(CustodyHead, case_id)
+    prev_hash = GENESIS_HASH
+    for expected_seq, row in enumerate(rows, start=1):
+        if row.seq != expected_seq:
+            return ChainReport(case_id, len(rows), None, expected_seq, f"entry {expected_seq} is missing")
+        if row.prev_hash != prev_hash:
+            return ChainReport(case_id, len(rows), None, row.seq, "link to the previous entry broken")
+        recomputed = entry_hash(
+            case_id=row.case_id,
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            details_json=row.details,
+            prev_hash=row.prev_hash,
+        )
+        if recomputed != row.hash:
+            return ChainReport(case_id, len(rows), None, row.seq, "entry altered (hash mismatch)")
+        prev_hash = row.hash
+    if not rows:
+        if head is not None:
+            return ChainReport(case_id, 0, None, 1, "log emptied but its signed head remains")
+        return ChainReport(case_id, 0, None)
+    last = rows[-1]
+    if head is None:
+        return ChainReport(case_id, len(rows), last.hash, last.seq, "signed head missing")
+    if not head_key.check(case_id, head.seq, head.hash, head.signature):
+        return ChainReport(case_id, len(rows), last.hash, head.seq, "head signature invalid")
+    if head.seq != last.seq or head.hash != last.hash:
+        return ChainReport(
+            case_id, len(rows), last.hash, min(head.seq, last.seq + 1),
+            f"log cut off: signed head is entry {head.seq}, log ends at {last.seq}",
+        )
+    return ChainReport(case_id, len(rows), last.hash)

@@ -1,0 +1,250 @@
+"""Where encrypted blobs live: a small store interface and the local-directory store.
+
+The store only ever sees ciphertext. Blob ids are made by the server
+(`caseapp.database.new_id`); a store refuses anything else, and a user's file name never
+comes near a path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Protocol, Self
+
+BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+# Start writing back to disk every so often while a blob is still arriving, so the fsync
+# at commit waits for the last few MiB rather than the whole file.
+_BACKGROUND_SYNC_BYTES = 32 * 1024 * 1024
+_TMP_DIR = "tmp"
+_TMP_SUFFIX = ".part"
+
+
+class InvalidBlobId(ValueError):
+    """A blob id is not one the server could have generated."""
+
+
+class BlobPathOutsideRoot(ValueError):
+    """A blob's path would resolve outside the store's root."""
+
+
+class BlobNotFound(LookupError):
+    """No blob with this id is in the store."""
+
+
+class SinkClosed(Exception):
+    """The blob sink was already committed or aborted."""
+
+
+class BlobSink(Protocol):
+    """A blob being written: invisible under its id until `commit` returns."""
+
+    def write(self, data: bytes) -> None:
+        """Append bytes to the blob."""
+
+    def commit(self) -> None:
+        """Make the blob durable and visible under its id, replacing any previous one."""
+
+    def abort(self) -> None:
+        """Throw the partial blob away (idempotent)."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class BlobStore(Protocol):
+    """Raw encrypted blobs by id. Small on purpose, so an S3 store can implement it."""
+
+    def create(self, blob_id: str) -> BlobSink:
+        """Start writing a blob (on commit it replaces any blob with the same id)."""
+
+    def open(self, blob_id: str) -> BinaryIO:
+        """The blob's raw bytes; raises BlobNotFound."""
+
+    def delete(self, blob_id: str) -> None:
+        """Remove a blob; removing a missing blob is not an error."""
+
+    def list(self) -> Iterator[str]:
+        """Ids of every committed blob."""
+
+    def exists(self, blob_id: str) -> bool:
+        """Whether a committed blob has this id."""
+
+    def size(self, blob_id: str) -> int:
+        """The blob's stored (encrypted) size in bytes; raises BlobNotFound."""
+
+
+def check_blob_id(blob_id: str) -> str:
+    """Return `blob_id` if it has the shape of a server-made id, else raise InvalidBlobId."""
+    if not isinstance(blob_id, str) or not BLOB_ID_RE.fullmatch(blob_id):
+        raise InvalidBlobId(repr(blob_id)[:80])
+    return blob_id
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalSink:
+    """A blob written to a random temp name under root/tmp, renamed into place on commit."""
+
+    def __init__(self, tmp_dir: Path, final: Path) -> None:
+        self._final = final
+        self._tmp = tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        self._fd: int | None = os.open(self._tmp, flags, 0o600)
+        self._unsynced = 0
+        self._syncer: threading.Thread | None = None
+
+    def write(self, data: bytes) -> None:
+        """Append bytes to the temp file."""
+        if self._fd is None:
+            raise SinkClosed
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._unsynced += len(data)
+        if self._unsynced >= _BACKGROUND_SYNC_BYTES and not self._syncing():
+            self._unsynced = 0
+            self._syncer = threading.Thread(target=os.fdatasync, args=(self._fd,), daemon=True)
+            self._syncer.start()
+
+    def _syncing(self) -> bool:
+        return self._syncer is not None and self._syncer.is_alive()
+
+    def _close(self) -> None:
+        if self._syncer is not None:
+            self._syncer.join()
+            self._syncer = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def commit(self) -> None:
+        """fsync the temp file, rename it to its final name, fsync the folder."""
+        if self._fd is None:
+            raise SinkClosed
+        try:
+            if self._syncer is not None:
+                self._syncer.join()
+            os.fsync(self._fd)
+        except BaseException:
+            self.abort()
+            raise
+        self._close()
+        shard = self._final.parent
+        if not shard.is_dir():
+            shard.mkdir(mode=0o700, exist_ok=True)
+            _fsync_dir(shard.parent)
+        os.replace(self._tmp, self._final)
+        _fsync_dir(shard)
+
+    def abort(self) -> None:
+        """Close and remove the temp file; nothing appears under the blob id."""
+        self._close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Leaving the block without commit() means the blob is incomplete.
+        if self._fd is not None:
+            self.abort()
+
+
+class LocalStore:
+    """Blobs as files under an absolute root, sharded by the first two id characters.
+
+    root/ab/abcdef...   committed blobs (mode 0600, folders 0700)
+    root/tmp/*.part     blobs being written; never listed, removed by `remove_stale_temp`
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(os.path.realpath(root))
+        self._tmp = self.root / _TMP_DIR
+        self._tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def _path(self, blob_id: str) -> Path:
+        check_blob_id(blob_id)
+        path = self.root / blob_id[:2] / blob_id
+        # Ids cannot hold "/" or ".", but a planted symlink could still lead out.
+        if not path.resolve().is_relative_to(self.root):
+            raise BlobPathOutsideRoot(blob_id)
+        return path
+
+    def create(self, blob_id: str) -> LocalSink:
+        """Start writing a blob under a temp name."""
+        return LocalSink(self._tmp, self._path(blob_id))
+
+    def open(self, blob_id: str) -> BinaryIO:
+        """Open a committed blob for reading."""
+        try:
+            return self._path(blob_id).open("rb")
+        except FileNotFoundError:
+            raise BlobNotFound(blob_id) from None
+
+    def delete(self, blob_id: str) -> None:
+        """Remove a blob durably; a missing blob is ignored."""
+        path = self._path(blob_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return
+        _fsync_dir(path.parent)
+
+    def list(self) -> Iterator[str]:
+        """Ids of committed blobs, in a stable order; temp files are skipped."""
+        for shard in sorted(self.root.iterdir()):
+            if len(shard.name) != 2 or not shard.is_dir() or shard.is_symlink():
+                continue
+            for path in sorted(shard.iterdir()):
+                name = path.name
+                if BLOB_ID_RE.fullmatch(name) and name[:2] == shard.name and path.is_file():
+                    yield name
+
+    def exists(self, blob_id: str) -> bool:
+        """Whether a committed blob has this id."""
+        return self._path(blob_id).is_file()
+
+    def size(self, blob_id: str) -> int:
+        """Stored size of a blob in bytes."""
+        try:
+            return self._path(blob_id).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(blob_id) from None
+
+    def remove_stale_temp(self, older_than_seconds: float = 24 * 3600) -> int:
+        """Delete temp files left by crashed writers; returns how many were removed."""
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self._tmp.glob(f"*{_TMP_SUFFIX}"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed

@@ -1,0 +1,106 @@
+"""Wiring the web side: blueprints, login loading, error pages, headers, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import get_locale, get_timezone
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from caseapp.extensions import db, login_manager
+from caseapp.timezones import format_local, input_value
+
+# Nothing the app serves needs a third-party origin; uploaded content is never inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    """Register everything the web side needs on `app`."""
+    from caseapp.accounts.views import bp as accounts_bp
+    from caseapp.api import bp as api_bp
+    from caseapp.cases.views import bp as cases_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp)
+
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = None  # sessions are server-side rows, ended explicitly
+    login_manager.user_loader(_load_user)
+    login_manager.login_message = None
+
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.filters["localtime"] = lambda value, seconds=False: format_local(
+        value, str(get_timezone()), with_seconds=seconds
+    )
+    app.jinja_env.filters["inputtime"] = lambda value: input_value(value, str(get_timezone()))
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["current_timezone"] = lambda: str(get_timezone())
+
+
+def _load_user(secret: str) -> Any:
+    from caseapp.accounts.service import load_session_user
+
+    return load_session_user(db.session, secret)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.path.startswith("/api/") or getattr(g, "no_store", False):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON; pages answer HTML."""
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    """The one JSON error shape of the API: {"error": {"code", "message", ...}}."""
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status
+
+
+_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+    422: "invalid_fields", 429: "rate_limited",
+}
+
+
+def _http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    if wants_json():
+        return json_error(status, _CODES.get(status, "error"), error.description or error.name)
+    return render_template("errors/error.html", status=status, error=error), status
+
+
+def _csrf_error(error: CSRFError) -> Any:
+    if wants_json():
+        return json_error(400, "csrf", "missing or invalid CSRF token")
+    return render_template("errors/error.html", status=400, error=error), 400
+
+
+def _unexpected_error(error: Exception) -> Any:
+    # Never show a traceback: log it, roll back, answer a plain 500.
+    from flask import current_app
+
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    if wants_json():
+        return json_error(500, "internal", "internal error")
+    return render_template("errors/error.html", status=500, error=None), 500

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what caseapp needs on Debian 12: system packages (fonts for Chinese PDFs,
+# libraries WeasyPrint and file sniffing load), a virtual environment at .venv/ and
+# the app itself. Safe to run again: it only installs what is missing.
+#   WITH_TEST_TOOLS=1  also installs what the tests drive (chromium, redis, poppler).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(fonts-noto-cjk fonts-wqy-zenhei libmagic1 libpango-1.0-0 libpangoft2-1.0-0
+          libharfbuzz-subset0 shared-mime-info openssl)
+if [[ "${WITH_TEST_TOOLS:-0}" == 1 ]]; then
+  packages+=(chromium poppler-utils redis-server)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing system packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "caseapp needs Python 3.11 or newer (found: $("$python" --version 2>&1))" >&2
+  exit 1
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  "$python" -m venv .venv 2>/dev/null || {
+    sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq python3-venv >/dev/null
+    "$python" -m venv .venv
+  }
+fi
+stamp=.venv/.caseapp-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  echo "installing Python packages into .venv/"
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING" || true
+  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -vE "^WARNING|^\s*$|!!|with strategy" || true
+  .venv/bin/python -c 'import caseapp' && touch "$stamp"
+fi

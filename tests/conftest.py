@@ -1,0 +1,206 @@
+"""Shared fixtures: a fresh instance per test, users, cases, a logged-in browser client,
+and an API client with a bearer token.
+
+One instance (keys plus a database migrated to head) is built per session and copied
+for each test, so every test gets its own database and vault without paying for
+migrations and key generation each time.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from caseapp import create_app
+from caseapp.accounts import service as accounts
+from caseapp.accounts.models import User
+from caseapp.cases import service as cases
+from caseapp.cases.models import Case
+from caseapp.cli import initialise_instance
+from caseapp.extensions import db
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+PASSWORD = "correct horse battery"
+
+# Argon2 at its cheapest: the tests check behaviour, not the cost of brute force.
+TEST_SETTINGS: dict[str, Any] = {
+    "argon2_time_cost": 1,
+    "argon2_memory_cost": 8,
+    "argon2_parallelism": 1,
+    "ratelimit_enabled": False,
+    "testing": True,
+}
+
+
+@pytest.fixture(scope="session")
+def instance_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An initialised instance, built once and copied by `instance_path`."""
+    path = tmp_path_factory.mktemp("template") / "instance"
+    initialise_instance(path)
+    return path
+
+
+@pytest.fixture
+def instance_path(instance_template: Path, tmp_path: Path) -> Path:
+    """This test's own instance folder."""
+    path = tmp_path / "instance"
+    shutil.copytree(instance_template, path)
+    return path
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The test itself holds an app context (to use the database directly); without this,
+    Flask would reuse it for every request and `g` (the logged-in user, the CSRF
+    token) would leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if db.session.registry.has():
+            db.session.expire_all()  # the request committed through its own session
+        return response
+
+
+@pytest.fixture
+def app(instance_path: Path) -> Iterator[Flask]:
+    """The application on this test's instance, inside an app context."""
+    app = create_app(config=dict(TEST_SETTINGS), instance_path=instance_path)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create users: make_user("a@example.org", role="advocate")."""
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, role: str = "user", **kwargs: Any) -> User:
+        user = accounts.create_user(
+            db.session, app.extensions["caseapp"].passwords,
+            email=email or f"user{next(counter)}@example.org", password=PASSWORD, role=role, **kwargs,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user: Callable[..., User]) -> User:
+    return make_user("complainant@example.org", display_name="张伟", timezone="Asia/Shanghai")
+
+
+@pytest.fixture
+def make_case(app: Flask) -> Callable[..., Case]:
+    """Open cases: make_case(owner, title="...")."""
+
+    def make(owner: User, **fields: Any) -> Case:
+        data = {"title": "钱包资产被冻结", "counterparty": "星链钱包", "category": "assets_frozen",
+                "amount": "5000", "currency": "USDT", **fields}
+        case = cases.open_case(db.session, app.extensions["caseapp"].head_key, owner, data, "Asia/Shanghai")
+        db.session.commit()
+        return case
+
+    return make
+
+
+@pytest.fixture
+def case(make_case: Callable[..., Case], user: User) -> Case:
+    return make_case(user)
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms, CSRF token included."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def token(self, path: str = "/login") -> str:
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def login(self, email: str = "complainant@example.org", password: str = PASSWORD) -> Any:
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.token()}
+        )
+
+    def logout(self) -> Any:
+        return self.client.post("/logout", data={"csrf_token": self.token("/")})
+
+    def post(self, path: str, data: dict[str, Any], form_page: str | None = None, **kwargs: Any) -> Any:
+        """POST a form as the browser would, with the token from `form_page` (default: same path)."""
+        token = self.token(form_page or path)
+        return self.client.post(path, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+class ApiClient:
+    """A JSON client carrying one user's bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.post(path, json=json, headers=self.headers, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.patch(path, json=json, headers=self.headers, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(path, headers=self.headers, **kwargs)
+
+
+@pytest.fixture
+def api_for(client: FlaskClient) -> Callable[[User], ApiClient]:
+    """An API client for any user: api_for(someone)."""
+
+    def make(owner: User) -> ApiClient:
+        token = accounts.create_token(db.session, owner)
+        db.session.commit()
+        return ApiClient(client, token)
+
+    return make
+
+
+@pytest.fixture
+def api(api_for: Callable[[User], ApiClient], user: User) -> ApiClient:
+    return api_for(user)
+
+
+@pytest.fixture
+def samples() -> Path:
+    """The real-world sample files in ../shared/samples."""
+    assert SAMPLES.is_dir(), f"sample files not found at {SAMPLES}"
+    return SAMPLES

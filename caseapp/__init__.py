@@ -25,7 +25,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 __all__ = ["ConfigError", "create_app"]
 
 
-def create_app(config: dict[str, Any] | None = None, instance_path: Path | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, instance_path: Path | str | None = None) -> Flask:
     """Build the application for an initialised instance folder.
 
     `config` overrides settings (tests pass their own database and cheap Argon2
@@ -51,7 +51,8 @@ def _import_models() -> None:
     # Every model must be imported before Alembic compares metadata with the database.
     import caseapp.accounts.models
     import caseapp.cases.models
-    import caseapp.custody.models  # noqa: F401
+    import caseapp.custody.models
+    import caseapp.evidence.models  # noqa: F401
 
 
 def _build_runtime(settings: Settings) -> Runtime:

@@ -117,8 +117,9 @@ def register_commands(app: Flask) -> None:
     from caseapp.accounts.cli import token_group, user_group
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
+    from caseapp.evidence.cli import vault_group
 
-    for command in (user_group, token_group, custody_group, demo_command):
+    for command in (user_group, token_group, custody_group, vault_group, demo_command):
         app.cli.add_command(command)
 
 

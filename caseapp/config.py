@@ -85,9 +85,9 @@ def _parse_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_settings(instance_path: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+def load_settings(instance_path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
     """Read settings for the instance; raise ConfigError when it was never initialised."""
-    instance = (instance_path or instance_path_from_env()).resolve()
+    instance = Path(instance_path).resolve() if instance_path else instance_path_from_env()
     values: dict[str, Any] = {}
     config_file = instance / CONFIG_FILE
     if config_file.exists():

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from caseapp.extensions import db, login_manager
-from caseapp.timezones import format_local, input_value
+from caseapp.timezones import format_local, input_value, parse_time
 
 # Nothing the app serves needs a third-party origin; uploaded content is never inline.
 CONTENT_SECURITY_POLICY = (
@@ -24,9 +24,11 @@ def init_app(app: Flask) -> None:
     from caseapp.accounts.views import bp as accounts_bp
     from caseapp.api import bp as api_bp
     from caseapp.cases.views import bp as cases_bp
+    from caseapp.evidence.views import bp as evidence_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
 
     login_manager.login_view = "accounts.login"
@@ -41,9 +43,23 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = lambda value, seconds=False: format_local(
         value, str(get_timezone()), with_seconds=seconds
     )
+    app.jinja_env.filters["isolocal"] = lambda value, seconds=False: format_local(
+        parse_time(value, "UTC"), str(get_timezone()), with_seconds=seconds
+    )
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["inputtime"] = lambda value: input_value(value, str(get_timezone()))
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["current_timezone"] = lambda: str(get_timezone())
+
+
+def filesize(size: int) -> str:
+    """A byte count as people read it: 1.5 MiB."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    value, index = float(size), 0
+    while value >= 1024 and index < len(units) - 1:
+        value /= 1024
+        index += 1
+    return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
 
 
 def _load_user(secret: str) -> Any:

@@ -7,7 +7,10 @@ from typing import Any
 from flask import request
 
 from caseapp.api import bp
-from caseapp.cases.service import CaseNotFound, EventNotFound, InvalidFields
+from caseapp.cases.service import CaseNotFound, EventNotFound
+from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
+from caseapp.evidence.upload import UploadError
+from caseapp.fields import InvalidFields
 from caseapp.extensions import db
 from caseapp.pagination import BadCursor
 from caseapp.web import json_error
@@ -33,6 +36,7 @@ def _invalid(exc: InvalidFields) -> Any:
 
 @bp.errorhandler(CaseNotFound)
 @bp.errorhandler(EventNotFound)
+@bp.errorhandler(EvidenceNotFound)
 def _not_found(exc: Exception) -> Any:
     db.session.rollback()
     return json_error(404, "not_found", "no such resource")
@@ -42,3 +46,15 @@ def _not_found(exc: Exception) -> Any:
 @bp.errorhandler(BadRequestBody)
 def _bad_request(exc: Exception) -> Any:
     return json_error(400, "bad_request", str(exc))
+
+
+@bp.errorhandler(UploadError)
+def _upload_refused(exc: UploadError) -> Any:
+    db.session.rollback()
+    return json_error(exc.status, exc.code, str(exc))
+
+
+@bp.errorhandler(EvidenceNotIntact)
+def _not_intact(exc: EvidenceNotIntact) -> Any:
+    return json_error(409, "not_intact",
+                      "this evidence failed its integrity check and will not be served; run `caseapp vault verify`")

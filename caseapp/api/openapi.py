@@ -11,7 +11,8 @@ from typing import Any
 from flask import jsonify
 
 from caseapp.api import bp
-from caseapp.cases.service import CASE_FIELDS, EVENT_FIELDS, FieldSpec
+from caseapp.cases.service import CASE_FIELDS, EVENT_FIELDS
+from caseapp.fields import FieldSpec
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _TIME = {"type": ["string", "null"], "format": "date-time"}

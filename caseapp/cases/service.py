@@ -6,10 +6,8 @@ converts it once, so the web pages and the API share one definition of a valid c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -21,16 +19,8 @@ from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STA
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
 from caseapp.database import utcnow
+from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
-from caseapp.timezones import BadTime, UnknownZone, parse_time
-
-
-class InvalidFields(Exception):
-    """One or more fields are missing or invalid; `errors` maps field to message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class CaseNotFound(Exception):
@@ -39,16 +29,6 @@ class CaseNotFound(Exception):
 
 class EventNotFound(Exception):
     """No such contact on this case."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """How one input field is read: its type, whether required, its length bound."""
-
-    kind: str  # "text", "choice", "time", "amount", "currency", "bool"
-    required: bool = False
-    max_length: int = 0
-    choices: tuple[str, ...] = ()
 
 
 CASE_FIELDS: dict[str, FieldSpec] = {
@@ -74,79 +54,6 @@ EVENT_FIELDS: dict[str, FieldSpec] = {
     "follow_up_at": FieldSpec("time"),
     "follow_up_done": FieldSpec("bool"),
 }
-
-_CURRENCY = re.compile(r"^[A-Z0-9]{2,12}$")
-
-
-def _read_field(name: str, spec: FieldSpec, raw: Any, tz_name: str) -> Any:
-    if spec.kind == "bool":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.lower() in {"true", "1", "on", "yes", "y"}:
-            return True
-        if raw in (None, "") or (isinstance(raw, str) and raw.lower() in {"false", "0", "off", "no"}):
-            return False
-        raise ValueError("must be true or false")
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if spec.required:
-            raise ValueError("is required")
-        return "" if spec.kind == "text" else None
-    if spec.kind == "amount":
-        if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
-            raise ValueError("must be a number")
-        try:
-            amount = Decimal(str(raw).replace(",", "").strip())
-        except InvalidOperation as exc:
-            raise ValueError("must be a number") from exc
-        if not amount.is_finite() or amount < 0:
-            raise ValueError("must be zero or more")
-        if abs(amount.adjusted()) > 20:
-            raise ValueError("is out of range")
-        return format(amount.normalize(), "f")
-    if not isinstance(raw, str):
-        raise ValueError("must be a string")
-    text = raw.strip()
-    if spec.kind == "text":
-        if spec.max_length and len(text) > spec.max_length:
-            raise ValueError(f"must be at most {spec.max_length} characters")
-        return text
-    if spec.kind == "choice":
-        if text not in spec.choices:
-            raise ValueError(f"must be one of: {', '.join(spec.choices)}")
-        return text
-    if spec.kind == "currency":
-        code = text.upper()
-        if not _CURRENCY.match(code):
-            raise ValueError("must be a currency code such as CNY, USD or USDT")
-        return code
-    if spec.kind == "time":
-        try:
-            return parse_time(text, tz_name)
-        except (BadTime, UnknownZone) as exc:
-            raise ValueError(str(exc)) from exc
-    raise AssertionError(f"unknown field kind {spec.kind}")
-
-
-def read_fields(
-    specs: dict[str, FieldSpec], data: dict[str, Any], tz_name: str, *, partial: bool
-) -> dict[str, Any]:
-    """Validate and convert input; every problem is reported at once in InvalidFields."""
-    errors: dict[str, str] = {}
-    unknown = sorted(set(data) - set(specs))
-    for name in unknown:
-        errors[name] = "is not a known field"
-    values: dict[str, Any] = {}
-    for name, spec in specs.items():
-        if partial and name not in data:
-            continue
-        try:
-            values[name] = _read_field(name, spec, data.get(name), tz_name)
-        except ValueError as exc:
-            errors[name] = str(exc)
-    if errors:
-        raise InvalidFields(errors)
-    return values
-
 
 # -- cases -----------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from caseapp.cases.forms import CaseForm, ContactForm
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
+from caseapp.evidence import service as evidence_service
 from caseapp.extensions import db
+from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.pagination import BadCursor
 from caseapp.runtime import runtime
@@ -83,7 +85,7 @@ def new():  # type: ignore[no-untyped-def]
         values.pop("status", None)
         try:
             case = service.open_case(db.session, runtime().head_key, current_user, values, _tz())
-        except service.InvalidFields as exc:
+        except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:
@@ -101,6 +103,8 @@ def show(case_id: str):  # type: ignore[no-untyped-def]
         "cases/show.html", case=case, category=CATEGORY_BY_CODE.get(case.category),
         custody_entries=custody.entries(db.session, case.id),
         custody_head=custody.head_of(db.session, case.id),
+        evidence=evidence_service.all_evidence(db.session, case),
+        max_upload_bytes=runtime().settings.max_upload_bytes,
     )
 
 
@@ -114,7 +118,7 @@ def edit(case_id: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             service.change_case(db.session, runtime().head_key, current_user, case, form.values(), _tz())
-        except service.InvalidFields as exc:
+        except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:
@@ -132,7 +136,7 @@ def new_contact(case_id: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             service.log_contact(db.session, runtime().head_key, current_user, case, form.values(), _tz())
-        except service.InvalidFields as exc:
+        except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:
@@ -154,7 +158,7 @@ def edit_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             service.change_contact(db.session, runtime().head_key, current_user, event, form.values(), _tz())
-        except service.InvalidFields as exc:
+        except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
         else:

@@ -174,8 +174,15 @@ class KeyRing:
             keys[key_id] = key
         return keys
 
-    def _reload(self) -> None:
-        self._keys = self._read_keys(self.keys_dir)
+    def _reload(self) -> dict[str, bytes]:
+        """Pick up keys added by other processes; returns the keys now on disk.
+
+        Keys already in memory stay there even if their file was retired meanwhile: a
+        blob being written under one must still be moved to the new key when it commits.
+        """
+        on_disk = self._read_keys(self.keys_dir)
+        self._keys.update(on_disk)
+        return on_disk
 
     def _key(self, key_id: str) -> bytes:
         if key_id not in self._keys:
@@ -199,9 +206,8 @@ class KeyRing:
 
     @property
     def key_ids(self) -> list[str]:
-        """Ids of every master key in the ring, sorted."""
-        self._reload()
-        return sorted(self._keys)
+        """Ids of every master key in the key folder, sorted."""
+        return sorted(self._reload())
 
     def has(self, key_id: str) -> bool:
         """Whether the ring holds the master key `key_id`."""
@@ -246,7 +252,7 @@ class KeyRing:
         if key_id == self.active:
             raise ActiveKeyRetirement(key_id)
         self._key(key_id)
-        (self.keys_dir / f"{key_id}{_KEY_SUFFIX}").unlink()
+        (self.keys_dir / f"{key_id}{_KEY_SUFFIX}").unlink(missing_ok=True)
         _fsync_dir(self.keys_dir)
         self._keys.pop(key_id, None)
 

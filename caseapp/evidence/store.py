@@ -85,6 +85,9 @@ class BlobStore(Protocol):
     def size(self, blob_id: str) -> int:
         """The blob's stored (encrypted) size in bytes; raises BlobNotFound."""
 
+    def modified_at(self, blob_id: str) -> float:
+        """When the blob was last written, as a POSIX timestamp; raises BlobNotFound."""
+
 
 def check_blob_id(blob_id: str) -> str:
     """Return `blob_id` if it has the shape of a server-made id, else raise InvalidBlobId."""
@@ -233,6 +236,13 @@ class LocalStore:
         """Stored size of a blob in bytes."""
         try:
             return self._path(blob_id).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(blob_id) from None
+
+    def modified_at(self, blob_id: str) -> float:
+        """When the blob was last written (mtime)."""
+        try:
+            return self._path(blob_id).stat().st_mtime
         except FileNotFoundError:
             raise BlobNotFound(blob_id) from None
 

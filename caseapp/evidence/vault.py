@@ -61,7 +61,7 @@ class Vault:
         self.store = store
         self.keyring = keyring
         self.segment_size = segment_size
-        self._hash_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vault-sha256")
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vault-io")
 
     def writer(self, blob_id: str) -> BlobWriter:
         """Start a new blob: a fresh data key, wrapped by the active master key."""
@@ -76,7 +76,7 @@ class Vault:
         )
         sink = self.store.create(blob_id)
         try:
-            return BlobWriter(sink, blob_id, header, data_key, self._hash_pool, self._after_commit)
+            return BlobWriter(sink, blob_id, header, data_key, self._pool, self._after_commit)
         except BaseException:
             sink.abort()
             raise
@@ -103,7 +103,7 @@ class Vault:
 
     def open(self, blob_id: str) -> BlobReader:
         """Authenticated plaintext segments; BlobCorrupt on the first bad one."""
-        return BlobReader(self.store.open(blob_id), blob_id, self.keyring)
+        return BlobReader(self.store.open(blob_id), blob_id, self.keyring, self._pool)
 
     def read_bytes(self, blob_id: str, max_size: int) -> bytes:
         """The whole plaintext of a small blob; BlobTooLarge past `max_size` bytes."""
@@ -160,8 +160,8 @@ class Vault:
         self.store.delete(blob_id)
 
     def close(self) -> None:
-        """Stop the hashing threads."""
-        self._hash_pool.shutdown()
+        """Stop the helper threads (hashing, writing, read-ahead)."""
+        self._pool.shutdown()
 
 
 @dataclass

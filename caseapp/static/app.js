@@ -5,3 +5,83 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Evidence upload: each file is sent on its own request so it gets its own progress bar;
+// the CSRF token travels in a header, ahead of the body.
+(() => {
+  const form = document.getElementById("upload-form");
+  if (!form) return;
+  form.classList.add("enhanced");
+  const input = document.getElementById("ev-file");
+  const zone = document.getElementById("dropzone");
+  const list = document.getElementById("upload-list");
+  const token = form.querySelector("input[name=csrf_token]").value;
+  const maxBytes = Number(form.dataset.maxBytes);
+  let pending = 0;
+
+  const sizeText = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+
+  function send(file) {
+    const row = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = `${file.name} (${sizeText(file.size)})`;
+    const bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    const status = document.createElement("span");
+    status.className = "muted";
+    row.append(name, bar, status);
+    list.append(row);
+    if (file.size > maxBytes) {
+      status.textContent = form.dataset.tooLarge;
+      row.classList.add("failed");
+      return;
+    }
+    const body = new FormData();
+    for (const field of ["description", "source", "captured_at"]) {
+      const value = form.elements[field].value;
+      if (value) body.append(field, value);
+    }
+    body.append("file", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-CSRFToken", token);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; });
+    xhr.addEventListener("load", () => {
+      let reply = {};
+      try { reply = JSON.parse(xhr.responseText); } catch (err) { reply = {}; }
+      if (xhr.status === 201) {
+        bar.value = 100;
+        const item = reply.items[0];
+        status.textContent = `${form.dataset.done} · SHA-256 ${item.sha256.slice(0, 16)}…`;
+        row.classList.add("done");
+      } else {
+        status.textContent = `${form.dataset.failed}: ${(reply.error && reply.error.message) || xhr.status}`;
+        row.classList.add("failed");
+      }
+      finish();
+    });
+    xhr.addEventListener("error", () => { status.textContent = form.dataset.failed; row.classList.add("failed"); finish(); });
+    pending += 1;
+    xhr.send(body);
+  }
+
+  function finish() {
+    pending -= 1;
+    if (pending === 0 && list.querySelector(".done")) {
+      setTimeout(() => window.location.reload(), 800);
+    }
+  }
+
+  function sendAll(files) { for (const file of files) send(file); }
+
+  input.addEventListener("change", () => { sendAll(input.files); input.value = ""; });
+  form.addEventListener("submit", (e) => { e.preventDefault(); sendAll(input.files); input.value = ""; });
+  for (const type of ["dragenter", "dragover"]) {
+    zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.remove("over"); });
+  }
+  zone.addEventListener("drop", (e) => sendAll(e.dataTransfer.files));
+})();

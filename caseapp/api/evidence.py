@@ -1,0 +1,93 @@
+"""Evidence over JSON: upload (streamed into the vault), list, metadata, original, text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from caseapp.api import bp
+from caseapp.api.auth import api_user
+from caseapp.api.cases import page_args, page_json, user_zone
+from caseapp.cases import service as cases
+from caseapp.evidence import ingest
+from caseapp.evidence import service as evidence_service
+from caseapp.evidence.downloads import attachment_response
+from caseapp.evidence.models import Evidence
+from caseapp.extensions import db
+from caseapp.runtime import runtime
+from caseapp.timezones import utc_iso
+from caseapp.web import json_error
+
+
+def evidence_json(item: Evidence, *, with_reading: bool = False) -> dict[str, Any]:
+    """An evidence item as the API shows it; children nested, each with its own children."""
+    body: dict[str, Any] = {
+        "id": item.id,
+        "case_id": item.case_id,
+        "number": item.number,
+        "name": item.name,
+        "sha256": item.sha256,
+        "size": item.size,
+        "media_type": item.media_type,
+        "kind": item.kind,
+        "received_at": utc_iso(item.received_at),
+        "description": item.description,
+        "captured_at": utc_iso(item.captured_at),
+        "source": item.source,
+        "parent_id": item.parent_id,
+        "duplicate_of": item.duplicate_of_id,
+        "children": [evidence_json(child) for child in item.children],
+    }
+    if with_reading:
+        reading = evidence_service.reading_of(runtime().vault, item)
+        body["parsed"] = reading.parsed
+        body["warnings"] = reading.warnings
+    return body
+
+
+@bp.post("/cases/<case_id>/evidence")
+def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
+    case = cases.get_case(db.session, api_user(), case_id)
+    added = ingest.take_upload(
+        db.session, runtime(), case, api_user(), request.stream, request.content_type,
+        request.content_length, user_zone(),
+    )
+    if len(added) == 1:
+        return jsonify(evidence_json(added[0], with_reading=True)), 201
+    return jsonify({"items": [evidence_json(item, with_reading=True) for item in added]}), 201
+
+
+@bp.get("/cases/<case_id>/evidence")
+def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
+    case = cases.get_case(db.session, api_user(), case_id)
+    limit, cursor = page_args()
+    page = evidence_service.list_evidence(db.session, case, limit=limit, cursor=cursor)
+    return jsonify(page_json(page, evidence_json))
+
+
+@bp.get("/evidence/<evidence_id>")
+def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
+    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
+    body = evidence_json(item, with_reading=True)
+    evidence_service.record_access(db.session, runtime().head_key, api_user(), item, "evidence.viewed")
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/evidence/<evidence_id>/content")
+def evidence_content(evidence_id: str):  # type: ignore[no-untyped-def]
+    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
+    chunks = evidence_service.open_original(runtime().vault, item)
+    evidence_service.record_access(db.session, runtime().head_key, api_user(), item, "evidence.downloaded")
+    db.session.commit()
+    return attachment_response(chunks, item)
+
+
+@bp.get("/evidence/<evidence_id>/text")
+def evidence_text(evidence_id: str):  # type: ignore[no-untyped-def]
+    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
+    text = evidence_service.text_of(runtime().vault, item)
+    if not text:
+        return json_error(404, "not_found", "nothing readable was extracted from this evidence")
+    return Response(text, content_type="text/plain; charset=utf-8")

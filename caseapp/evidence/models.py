@@ -1,0 +1,71 @@
+"""Evidence items and what was derived from them. Content lives in the vault; rows
+hold metadata only, so a database dump shows no evidence content."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.database import Base, id_column, utcnow
+
+
+class Evidence(Base):
+    """One file in a case: uploaded, or found inside another (an attachment, a message)."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("case_id", "number", name="uq_evidence_case_number"),
+        Index("ix_evidence_case_sha256", "case_id", "sha256"),
+    )
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()  # 1, 2, 3… within the case, for the dossier index
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    blob_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))  # display text only, never a path
+    media_type: Mapped[str] = mapped_column(String(127))
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[str | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    captured_at: Mapped[datetime | None] = mapped_column()
+    source: Mapped[str] = mapped_column(String(255), default="")
+    duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    read_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, skipped
+
+    children: Mapped[list[Evidence]] = relationship(
+        foreign_keys=[parent_id], order_by="Evidence.number", cascade="all, delete-orphan",
+        back_populates="parent",
+    )
+    parent: Mapped[Evidence | None] = relationship(
+        foreign_keys=[parent_id], remote_side="Evidence.id", back_populates="children"
+    )
+    derivatives: Mapped[list[Derivative]] = relationship(
+        back_populates="evidence", cascade="all, delete-orphan"
+    )
+
+
+class Derivative(Base):
+    """Something read out of an evidence item, stored encrypted in the vault.
+
+    Roles: ``reading`` (JSON: kind, parsed summary, warnings), ``text``, ``html``,
+    ``transcript`` (JSON), ``thumbnail``, ``page-1`` … (PNG/JPEG previews).
+    """
+
+    __tablename__ = "evidence_derivative"
+    __table_args__ = (UniqueConstraint("evidence_id", "role", name="uq_evidence_derivative_role"),)
+
+    id: Mapped[str] = id_column()
+    evidence_id: Mapped[str] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    blob_id: Mapped[str] = mapped_column(String(64), unique=True)
+    media_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+    evidence: Mapped[Evidence] = relationship(back_populates="derivatives")

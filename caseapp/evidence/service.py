@@ -1,0 +1,186 @@
+"""Evidence once stored: finding it, reading what was derived, serving the original."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.custody import log as custody
+from caseapp.custody.chain import HeadKey
+from caseapp.evidence.models import Derivative, Evidence
+from caseapp.evidence.vault import BlobCorrupt, Vault
+from caseapp.pagination import Page, paginate
+
+MAX_DERIVED_BYTES = 64 * 1024 * 1024
+SNIPPET_CHARS = 80
+
+
+class EvidenceNotFound(Exception):
+    """No such evidence, or not in a case this user may see."""
+
+
+class EvidenceNotIntact(Exception):
+    """The stored blob failed authentication: it will not be served."""
+
+
+def get_evidence(session: Session, user: User, evidence_id: str) -> Evidence:
+    """The evidence if it is in one of the user's cases; EvidenceNotFound otherwise."""
+    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
+    if evidence is None:
+        raise EvidenceNotFound(evidence_id)
+    case = session.get(Case, evidence.case_id)
+    if case is None or case.owner_id != user.id:
+        raise EvidenceNotFound(evidence_id)
+    return evidence
+
+
+def evidence_in_case(session: Session, case: Case, evidence_id: str) -> Evidence:
+    """The evidence if it belongs to this case; EvidenceNotFound otherwise."""
+    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
+    if evidence is None or evidence.case_id != case.id:
+        raise EvidenceNotFound(evidence_id)
+    return evidence
+
+
+def list_evidence(session: Session, case: Case, *, limit: int, cursor: str | None) -> Page[Evidence]:
+    """Every item of the case, children included, in the order they were numbered."""
+    stmt = select(Evidence).where(Evidence.case_id == case.id)
+    return paginate(session, stmt, sort_column=Evidence.number, id_column=Evidence.id,
+                    descending=False, limit=limit, cursor=cursor)
+
+
+def all_evidence(session: Session, case: Case) -> list[Evidence]:
+    """The whole evidence list of a case, numbered order."""
+    return list(session.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.number)))
+
+
+def _derivative(evidence: Evidence, role: str) -> Derivative | None:
+    return next((d for d in evidence.derivatives if d.role == role), None)
+
+
+def derived_bytes(vault: Vault, evidence: Evidence, role: str) -> bytes | None:
+    """The decrypted bytes of one derivative, or None when there is none."""
+    derivative = _derivative(evidence, role)
+    if derivative is None:
+        return None
+    try:
+        return vault.read_bytes(derivative.blob_id, MAX_DERIVED_BYTES)
+    except BlobCorrupt as exc:
+        raise EvidenceNotIntact(evidence.id) from exc
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read out of an item: its per-kind summary and what could not be read."""
+
+    kind: str
+    parsed: dict[str, Any]
+    warnings: list[str]
+
+
+def reading_of(vault: Vault, evidence: Evidence) -> Reading:
+    """The summary read out of an item (empty while it was not read yet)."""
+    raw = derived_bytes(vault, evidence, "reading")
+    if raw is None:
+        return Reading(evidence.kind, {"kind": evidence.kind}, [])
+    data = json.loads(raw)
+    return Reading(data["kind"], data["parsed"], data["warnings"])
+
+
+def text_of(vault: Vault, evidence: Evidence) -> str | None:
+    """Everything readable that was extracted, or None."""
+    raw = derived_bytes(vault, evidence, "text")
+    return raw.decode("utf-8") if raw is not None else None
+
+
+def transcript_of(vault: Vault, evidence: Evidence) -> list[dict[str, Any]] | None:
+    """A chat's messages, or None."""
+    raw = derived_bytes(vault, evidence, "transcript")
+    return json.loads(raw) if raw is not None else None
+
+
+def rendition_roles(evidence: Evidence) -> list[str]:
+    """The pictures derived from an item: thumbnail, page-1, page-2…"""
+    return sorted((d.role for d in evidence.derivatives if d.role == "thumbnail" or d.role.startswith("page-")),
+                  key=lambda r: (r != "thumbnail", len(r), r))
+
+
+def rendition(vault: Vault, evidence: Evidence, role: str) -> tuple[bytes, str] | None:
+    """A derived picture and its media type."""
+    derivative = _derivative(evidence, role)
+    if derivative is None or role not in rendition_roles(evidence):
+        return None
+    data = derived_bytes(vault, evidence, role)
+    assert data is not None
+    return data, derivative.media_type
+
+
+def open_original(vault: Vault, evidence: Evidence) -> Iterator[bytes]:
+    """The original bytes, segment by segment, each authenticated before it is released.
+
+    The header and first segment are checked before this returns, so a blob that fails
+    at once is refused with EvidenceNotIntact rather than as a broken download.
+    """
+    try:
+        reader = vault.open(evidence.blob_id)
+    except BlobCorrupt as exc:
+        raise EvidenceNotIntact(evidence.id) from exc
+    try:
+        first = next(reader, b"")
+    except BlobCorrupt as exc:
+        reader.close()
+        raise EvidenceNotIntact(evidence.id) from exc
+
+    def stream() -> Iterator[bytes]:
+        with reader:
+            yield first
+            yield from reader  # a later bad segment raises: the response is cut, never padded
+
+    return stream()
+
+
+def record_access(session: Session, head_key: HeadKey, user: User, evidence: Evidence, action: str,
+                  via: str | None = None) -> None:
+    """Log that someone looked at or downloaded an item."""
+    details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
+    if via:
+        details["via"] = via
+    custody.record(session, head_key, case_id=evidence.case_id, actor=custody.actor_label(user),
+                   action=action, subject=f"evidence:{evidence.id}", details=details)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An item whose text matches, with the matching passage."""
+
+    evidence: Evidence
+    snippet: str
+
+
+def search_case(session: Session, vault: Vault, case: Case, query: str) -> list[SearchHit]:
+    """Items of the case whose name, description or extracted text contains `query`.
+
+    Text is decrypted item by item (the database holds none), so this reads the
+    case's derived text; cases hold hundreds of items, not millions.
+    """
+    needle = query.strip().casefold()
+    if not needle:
+        return []
+    hits: list[SearchHit] = []
+    for evidence in all_evidence(session, case):
+        text = text_of(vault, evidence) or ""
+        haystack = f"{evidence.name}\n{evidence.description}\n{text}"
+        position = haystack.casefold().find(needle)
+        if position >= 0:
+            start = max(0, position - SNIPPET_CHARS)
+            end = min(len(haystack), position + len(needle) + SNIPPET_CHARS)
+            snippet = ("…" if start else "") + haystack[start:end].replace("\n", " ") + ("…" if end < len(haystack) else "")
+            hits.append(SearchHit(evidence, snippet))
+    return hits

@@ -1,0 +1,158 @@
+"""Evidence pages: upload into a case, read an item, download the original, search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from caseapp.cases.views import load_case
+from caseapp.evidence import ingest
+from caseapp.evidence import service as evidence_service
+from caseapp.evidence.downloads import attachment_response
+from caseapp.evidence.models import Evidence
+from caseapp.evidence.upload import UploadError
+from caseapp.extensions import csrf, db
+from caseapp.fields import InvalidFields
+from caseapp.runtime import runtime
+
+bp = Blueprint("evidence", __name__)
+
+
+def load_evidence(case_id: str, evidence_id: str) -> Evidence:
+    """An item of the current user's case, or 404."""
+    case = load_case(case_id)
+    try:
+        return evidence_service.evidence_in_case(db.session, case, evidence_id)
+    except evidence_service.EvidenceNotFound:
+        abort(404)
+
+
+def _csrf_valid(token: str) -> bool:
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.route("/cases/<case_id>/evidence", methods=["POST"])
+@csrf.exempt  # the token is checked inside the stream, before any file is stored
+@login_required
+def upload(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    header_token = request.headers.get("X-CSRFToken")
+    if header_token is not None and not _csrf_valid(header_token):
+        return _refused(400, _("Your session expired. Reload the page and try again."))
+    try:
+        added = ingest.take_upload(
+            db.session, runtime(), case, current_user, request.stream, request.content_type,
+            request.content_length, str(get_timezone()),
+            csrf_check=None if header_token is not None else _csrf_valid,
+        )
+    except UploadError as exc:
+        db.session.rollback()
+        return _refused(exc.status, _upload_message(exc))
+    except InvalidFields as exc:
+        db.session.rollback()
+        return _refused(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    if _wants_json():
+        return jsonify({"items": [{"id": e.id, "name": e.name, "sha256": e.sha256, "size": e.size,
+                                   "url": url_for("evidence.show", case_id=case.id, evidence_id=e.id)}
+                                  for e in added]}), 201
+    flash(_("%(count)d file(s) added to the vault.", count=len(added)), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="evidence"))
+
+
+def _refused(status: int, message: str):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        return jsonify({"error": {"code": "upload_refused", "message": message}}), status
+    flash(message, "error")
+    return redirect(request.referrer or url_for("cases.dashboard")), 303
+
+
+def _upload_message(exc: UploadError) -> str:
+    from caseapp.evidence import upload as up
+
+    messages = {
+        up.UploadTooLarge: _("The file is larger than this instance accepts."),
+        up.EmptyFile: _("The file is empty."),
+        up.NoFile: _("Choose a file to upload."),
+        up.CsrfRequired: _("Your session expired. Reload the page and try again."),
+        up.NotMultipart: _("The upload could not be read. Try again."),
+    }
+    return messages.get(type(exc), _("The upload could not be read. Try again."))
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>")
+@login_required
+def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
+    item = load_evidence(case_id, evidence_id)
+    vault = runtime().vault
+    try:
+        page = render_template(
+            "evidence/show.html", case=load_case(case_id), item=item,
+            reading=evidence_service.reading_of(vault, item),
+            text=evidence_service.text_of(vault, item),
+            html=_derived_html(item),
+            transcript=evidence_service.transcript_of(vault, item),
+            renditions=evidence_service.rendition_roles(item),
+        )
+    except evidence_service.EvidenceNotIntact:
+        abort(409)
+    evidence_service.record_access(db.session, runtime().head_key, current_user, item, "evidence.viewed")
+    db.session.commit()
+    return page
+
+
+def _derived_html(item: Evidence) -> str | None:
+    raw = evidence_service.derived_bytes(runtime().vault, item, "html")
+    return raw.decode("utf-8") if raw is not None else None
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>/original")
+@login_required
+def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
+    item = load_evidence(case_id, evidence_id)
+    try:
+        chunks = evidence_service.open_original(runtime().vault, item)
+    except evidence_service.EvidenceNotIntact:
+        abort(409)
+    evidence_service.record_access(db.session, runtime().head_key, current_user, item, "evidence.downloaded")
+    db.session.commit()
+    return attachment_response(chunks, item)
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>/renditions/<role>")
+@login_required
+def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-untyped-def]
+    item = load_evidence(case_id, evidence_id)
+    try:
+        found = evidence_service.rendition(runtime().vault, item, role)
+    except evidence_service.EvidenceNotIntact:
+        abort(409)
+    if found is None:
+        abort(404)
+    data, media_type = found
+    response = Response(data, content_type=media_type)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/cases/<case_id>/evidence/search")
+@login_required
+def search(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    query = request.args.get("q", "")[:200]
+    try:
+        hits = evidence_service.search_case(db.session, runtime().vault, case, query)
+    except evidence_service.EvidenceNotIntact:
+        abort(409)
+    return render_template("evidence/search.html", case=case, query=query, hits=hits)

@@ -107,9 +107,12 @@ def init_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
+    from werkzeug.serving import run_simple
+
     app = _create_app()
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # run_simple rather than app.run, which refuses to start under the `flask` CLI.
+    run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
 def register_commands(app: Flask) -> None:
@@ -130,3 +133,7 @@ def main() -> None:
     except ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import with_appcontext
@@ -17,7 +18,9 @@ from flask.cli import with_appcontext
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.cases import service as cases
+from caseapp import demo_evidence
 from caseapp.database import utcnow
+from caseapp.evidence import ingest
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 
@@ -116,7 +119,23 @@ def load_demo(now: datetime | None = None) -> tuple[User, User, bool]:
         }, TZ)
     cases.change_case(db.session, head_key, complainant, case, {"status": "waiting_on_company"}, TZ)
     db.session.commit()
+    _add_evidence(case, complainant, incident + shift)
     return complainant, advocate, True
+
+
+def _add_evidence(case: Any, complainant: User, incident: datetime) -> None:
+    chat_at = incident.replace(hour=14, minute=20) + timedelta(days=8)
+    files = [
+        ("在线客服聊天记录.txt", demo_evidence.chat_export(chat_at),
+         {"description": "与人工客服 Amy 的聊天记录（App 导出，GBK 编码）", "source": "星链钱包 App 在线客服导出"}),
+        ("冻结通知截图.png", demo_evidence.freeze_screenshot(),
+         {"description": "App 内的冻结通知", "source": "手机截图"}),
+        ("合规团队回复.eml", demo_evidence.reply_email(
+            (incident + timedelta(days=20, hours=9)).replace(tzinfo=ZoneInfo(TZ))),
+         {"description": "合规团队的模板回复邮件", "source": "邮箱导出"}),
+    ]
+    for name, data, values in files:
+        ingest.add_file(db.session, runtime(), case, complainant, name, data, values, TZ)
 
 
 @click.command("demo")

@@ -64,6 +64,12 @@ _PAGING = [
     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
 ]
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_EVIDENCE_ID = {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_UPLOAD_ERRORS = {
+    "413": {"$ref": "#/components/responses/TooLarge"},
+    "415": {"$ref": "#/components/responses/Unsupported"},
+    "422": {"$ref": "#/components/responses/Invalid"},
+}
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -121,6 +127,32 @@ SCHEMAS: dict[str, Any] = {
             "details": {"type": "object"}, "prev_hash": {"type": "string"}, "hash": {"type": "string"},
         },
     },
+    "Evidence": {
+        "type": "object",
+        "required": ["id", "case_id", "number", "name", "sha256", "size", "media_type", "kind",
+                     "received_at", "children"],
+        "properties": {
+            "id": {"type": "string"}, "case_id": {"type": "string"}, "number": {"type": "integer"},
+            "name": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "size": {"type": "integer"}, "media_type": {"type": "string"},
+            "kind": {"type": "string", "enum": ["email", "mbox", "chat", "image", "pdf", "text", "other"]},
+            "received_at": {"type": "string", "format": "date-time"}, "description": {"type": "string"},
+            "captured_at": _TIME, "source": {"type": "string"}, "parent_id": _NULLABLE_STRING,
+            "duplicate_of": _NULLABLE_STRING,
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
+            "parsed": {"type": "object", "description": "what was read out of the file, by kind"},
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "EvidenceUpload": {
+        "type": "object", "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+            "description": {"type": "string"}, "captured_at": {"type": "string"},
+            "source": {"type": "string"},
+        },
+    },
+    "EvidencePage": _page("Evidence"),
     "CasePage": _page("Case"),
     "EventPage": _page("Event"),
     "CustodyLog": {
@@ -158,6 +190,33 @@ PATHS: dict[str, Any] = {
         "delete": _op("Delete a contact logged by mistake", {"204": {"description": "Deleted"}},
                       params=[_CASE_ID, _EVENT_ID]),
     },
+    "/cases/{case_id}/evidence": {
+        "get": _op("The case's evidence, numbered order, children included",
+                   {"200": _json(_ref("EvidencePage"))}, params=[_CASE_ID, *_PAGING], tag="evidence"),
+        "post": {
+            **_op("Upload a file (streamed, hashed and encrypted on arrival)",
+                  {"201": _json(_ref("Evidence"), "Stored"), **_UPLOAD_ERRORS},
+                  params=[_CASE_ID], tag="evidence"),
+            "requestBody": {"required": True, "content": {
+                "multipart/form-data": {"schema": _ref("EvidenceUpload")}}},
+        },
+    },
+    "/evidence/{evidence_id}": {
+        "get": _op("Metadata, with what was read (parsed), warnings and children",
+                   {"200": _json(_ref("Evidence"))}, params=[_EVIDENCE_ID], tag="evidence"),
+    },
+    "/evidence/{evidence_id}/content": {
+        "get": _op("The original bytes, as an attachment", {
+            "200": {"description": "The original", "content": {"application/octet-stream": {
+                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+            "409": {"$ref": "#/components/responses/NotIntact"},
+        }, params=[_EVIDENCE_ID], tag="evidence"),
+    },
+    "/evidence/{evidence_id}/text": {
+        "get": _op("Everything readable extracted from it, UTF-8 text", {
+            "200": {"description": "The text", "content": {"text/plain": {"schema": {"type": "string"}}}},
+        }, params=[_EVIDENCE_ID], tag="evidence"),
+    },
     "/cases/{case_id}/custody": {
         "get": _op("The case's chain-of-custody log", {"200": _json(_ref("CustodyLog"))},
                    params=[_CASE_ID], tag="custody"),
@@ -186,6 +245,9 @@ def document() -> dict[str, Any]:
                 "Unauthorized": _error_response("No or bad token"),
                 "NotFound": _error_response("Not found, or not yours"),
                 "Invalid": _error_response("Invalid fields"),
+                "TooLarge": _error_response("Too large"),
+                "Unsupported": _error_response("Unsupported media type"),
+                "NotIntact": _error_response("Stored evidence failed its integrity check"),
             },
         },
     }

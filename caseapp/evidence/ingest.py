@@ -58,6 +58,16 @@ def take_upload(
     return add_upload(session, rt, case, user, upload, values, tz)
 
 
+def add_file(
+    session: Session, rt: Runtime, case: Case, user: User, name: str, data: bytes,
+    values: dict[str, Any], tz: str,
+) -> Evidence:
+    """Store and read a file already in memory (demo data, imports)."""
+    blob = rt.vault.put_bytes(new_id(), data)
+    upload = ReceivedUpload(files=[ReceivedFile(blob, name, None, data[:HEAD_BYTES])])
+    return add_upload(session, rt, case, user, upload, values, tz)[0]
+
+
 def add_upload(
     session: Session, rt: Runtime, case: Case, user: User, upload: ReceivedUpload,
     values: dict[str, Any], tz: str,

@@ -120,6 +120,23 @@ def _read_exact(raw: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
+def _fill(raw: BinaryIO, buffer: memoryview) -> int:
+    """Fill `buffer` from `raw`; fewer bytes only at the end of the stream."""
+    readinto = getattr(raw, "readinto", None)
+    got = 0
+    while got < len(buffer):
+        if readinto is not None:
+            n = readinto(buffer[got:])
+        else:
+            chunk = raw.read(len(buffer) - got)
+            n = len(chunk)
+            buffer[got : got + n] = chunk
+        if not n:
+            break
+        got += n
+    return got
+
+
 def read_header(raw: BinaryIO) -> BlobHeader:
     """Parse a header from the start of `raw`; anything malformed is BlobCorrupt."""
     fixed = _read_exact(raw, _FIXED.size)
@@ -209,7 +226,7 @@ class BlobWriter:
             offsets = range(0, size, seg) if size else range(1)
             if self._counter + len(offsets) > MAX_SEGMENTS:
                 raise BlobTooLarge
-            sealed = []
+            sealed: list[bytes] = []
             for offset in offsets:
                 last = final and offset + seg >= size
                 nonce = self._header.nonce(self._counter + len(sealed), last)
@@ -313,31 +330,34 @@ class BlobReader:
     def _decrypt(self, aes: AESGCM, aad: bytes) -> Generator[bytes, None, None]:
         header, raw = self.header, self._raw
         step = header.segment_size + TAG_SIZE
-        batch = max(1, BATCH_BYTES // step) * step
+        size = max(1, BATCH_BYTES // step) * step
+        # Three batch buffers in rotation: the one being decrypted, the one read ahead
+        # (it tells whether the current one holds the end) and the one being filled on
+        # a helper thread. Decrypting makes new bytes, so a buffer can be refilled.
+        buffers = [memoryview(bytearray(size)) for _ in range(3)]
         counter = 0
-        reading: Future[bytes] | None = None
+        reading: Future[int] | None = None
         try:
-            current = _read_exact(raw, batch)
+            current = buffers[0][: _fill(raw, buffers[0])]
             if not current:
                 raise BlobCorrupt
-            # One batch of lookahead tells whether the current one holds the end; the
-            # batch after it is read on a helper thread while this one is decrypted.
-            following = _read_exact(raw, batch) if len(current) == batch else b""
+            following = buffers[1][: _fill(raw, buffers[1]) if len(current) == size else 0]
+            turn = 2
             while current:
-                if len(following) == batch:
+                spare = buffers[turn % 3]
+                if len(following) == size:
                     if self._pool is not None:
-                        reading = self._pool.submit(_read_exact, raw, batch)
+                        reading = self._pool.submit(_fill, raw, spare)
                     else:
                         reading = Future()
-                        reading.set_result(_read_exact(raw, batch))
-                view = memoryview(current)
+                        reading.set_result(_fill(raw, spare))
                 for offset in range(0, len(current), step):
                     last = not following and offset + step >= len(current)
                     if counter >= MAX_SEGMENTS:
                         raise BlobCorrupt
                     try:
                         plain = aes.decrypt(
-                            header.nonce(counter, last), view[offset : offset + step], aad
+                            header.nonce(counter, last), current[offset : offset + step], aad
                         )
                     except InvalidTag:
                         raise BlobCorrupt from None
@@ -345,8 +365,9 @@ class BlobReader:
                         raise BlobCorrupt
                     counter += 1
                     yield plain
-                current, following = following, reading.result() if reading else b""
+                current, following = following, spare[: reading.result() if reading else 0]
                 reading = None
+                turn += 1
         finally:
             if reading is not None:
                 wait([reading])

@@ -499,3 +499,26 @@ def test_upload_spanning_a_whole_rotation_by_another_process_stays_readable(
     assert info.key_id == report.target_key_id
     assert read_all(operator, blob_id) == b"slow upload" * 100
     operator.close()
+
+
+class TricklingStream:
+    """A stream with read() only, returning at most 1000 bytes a call (like a network body)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(min(size, 1000) if size >= 0 else 1000)
+
+    def close(self) -> None:
+        self._data.close()
+
+
+def test_reader_copes_with_short_reads_from_a_stream_without_readinto(tmp_path: Path) -> None:
+    vault = Vault(LocalStore(tmp_path / "vault"), KeyRing.create(tmp_path / "keys"))
+    blob_id, data = new_id(), secrets.token_bytes(3_000_000)
+    vault.put(blob_id, TricklingStream(data))  # type: ignore[arg-type]
+    blob = raw_bytes(vault, blob_id)
+    reader = BlobReader(TricklingStream(blob), blob_id, vault.keyring, vault._pool)  # type: ignore[arg-type]
+    assert b"".join(reader) == data
+    vault.close()

@@ -25,7 +25,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 __all__ = ["ConfigError", "create_app"]
 
 
-def create_app(config: dict[str, Any] | None = None, instance_path: Path | str | None = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | None = None, instance_path: Path | str | None = None
+) -> Flask:
     """Build the application for an initialised instance folder.
 
     `config` overrides settings (tests pass their own database and cheap Argon2

@@ -83,8 +83,9 @@ def initialise_instance(instance: Path) -> list[str]:
     return created
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
 def cli() -> None:
     """caseapp: keep the record of a dispute with a company."""
 

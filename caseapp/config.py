@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_FILE = "caseapp.toml"
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 
 
 class ConfigError(Exception):
@@ -85,7 +85,9 @@ def _parse_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_settings(instance_path: Path | str | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+def load_settings(
+    instance_path: Path | str | None = None, overrides: dict[str, Any] | None = None
+) -> Settings:
     """Read settings for the instance; raise ConfigError when it was never initialised."""
     instance = Path(instance_path).resolve() if instance_path else instance_path_from_env()
     values: dict[str, Any] = {}

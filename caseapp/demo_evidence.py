@@ -42,7 +42,9 @@ def reply_email(sent: datetime) -> bytes:
     """The company's template reply, as its mail server sent it."""
     message = MIMEText(
         "尊敬的用户：\n\n您的账户仍在审核中，审核结果将另行通知。感谢您的耐心等待。\n\n"
-        "星链钱包 合规团队\n", "plain", "gb2312",
+        "星链钱包 合规团队\n",
+        "plain",
+        "gb2312",
     )
     message["Subject"] = Header("关于工单 SLW-240316-0317 的处理进度", "gb2312").encode()
     message["From"] = "StarLink Wallet Compliance <compliance@starlink-wallet.example>"

@@ -41,7 +41,9 @@ def _read_field(name: str, spec: FieldSpec, raw: Any, tz_name: str) -> Any:
             return raw
         if isinstance(raw, str) and raw.lower() in {"true", "1", "on", "yes", "y"}:
             return True
-        if raw in (None, "") or (isinstance(raw, str) and raw.lower() in {"false", "0", "off", "no"}):
+        if raw in (None, "") or (
+            isinstance(raw, str) and raw.lower() in {"false", "0", "off", "no"}
+        ):
             return False
         raise ValueError("must be true or false")
     if raw is None or (isinstance(raw, str) and not raw.strip()):

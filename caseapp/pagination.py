@@ -61,9 +61,13 @@ def paginate(
     if cursor:
         value, last_id = _decode(cursor)
         if descending:
-            stmt = stmt.where(or_(sort_column < value, and_(sort_column == value, id_column < last_id)))
+            stmt = stmt.where(
+                or_(sort_column < value, and_(sort_column == value, id_column < last_id))
+            )
         else:
-            stmt = stmt.where(or_(sort_column > value, and_(sort_column == value, id_column > last_id)))
+            stmt = stmt.where(
+                or_(sort_column > value, and_(sort_column == value, id_column > last_id))
+            )
     order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
     rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     items = rows[:limit]

@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         parse_time(value, "UTC"), str(get_timezone()), with_seconds=seconds
     )
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["actor"] = actor_display
     app.jinja_env.filters["inputtime"] = lambda value: input_value(value, str(get_timezone()))
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["current_timezone"] = lambda: str(get_timezone())
@@ -60,6 +61,14 @@ def filesize(size: int) -> str:
         value /= 1024
         index += 1
     return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
+
+
+def actor_display(actor: str) -> str:
+    """A custody actor as people read it: the email, not the internal id."""
+    kind, _, rest = actor.partition(":")
+    if kind == "user" and "<" in rest:
+        return rest[rest.index("<") + 1 : rest.rindex(">")] if rest.endswith(">") else rest
+    return actor
 
 
 def _load_user(secret: str) -> Any:
@@ -90,9 +99,16 @@ def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Resp
 
 
 _CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    422: "invalid_fields", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_fields",
+    429: "rate_limited",
 }
 
 

@@ -32,7 +32,11 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = service.create_user(
-            db.session, runtime().passwords, email=email, password=password, role=role,
+            db.session,
+            runtime().passwords,
+            email=email,
+            password=password,
+            role=role,
             display_name=display_name,
         )
     except service.AccountError as exc:

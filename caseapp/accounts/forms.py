@@ -39,4 +39,3 @@ class SettingsForm(FlaskForm):
     display_name = StringField(_l("Your name"))
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     timezone = StringField(_l("Time zone"))
-

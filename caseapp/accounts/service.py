@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -15,11 +17,11 @@ from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
 from caseapp.database import utcnow
 
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "cat_"
+TOKEN_PREFIX = "cat_"  # noqa: S105 - a prefix, not a secret
 SESSION_IDLE_LIMIT = timedelta(days=14)
 
 # Verifying against this keeps a login for an unknown email as slow as a real one.
-_DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105
+_DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105 - never a real credential
 
 
 class AccountError(Exception):
@@ -95,14 +97,14 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, passwords: PasswordHasher, email: str, password: str) -> User | None:
+def authenticate(
+    session: Session, passwords: PasswordHasher, email: str, password: str
+) -> User | None:
     """The user whose email and password these are, or None; rehashes outdated hashes."""
     user = find_user(session, email)
     if user is None:
-        try:
-            passwords.verify(passwords.hash(_DUMMY_PASSWORD), password)
-        except VerificationError:
-            pass
+        with contextlib.suppress(VerificationError):
+            passwords.verify(_dummy_hash(passwords), password)
         return None
     try:
         passwords.verify(user.password_hash, password)
@@ -111,6 +113,11 @@ def authenticate(session: Session, passwords: PasswordHasher, email: str, passwo
     if passwords.check_needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return user
+
+
+@functools.lru_cache(maxsize=8)
+def _dummy_hash(passwords: PasswordHasher) -> str:
+    return passwords.hash(_DUMMY_PASSWORD)
 
 
 def start_session(session: Session, user: User) -> str:

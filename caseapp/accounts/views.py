@@ -45,9 +45,13 @@ def register():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = service.create_user(
-                db.session, runtime().passwords, email=form.email.data or "",
-                password=form.password.data or "", display_name=form.display_name.data or "",
-                locale=form.locale.data, timezone=default_zone_for(form.locale.data),
+                db.session,
+                runtime().passwords,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+                locale=form.locale.data,
+                timezone=default_zone_for(form.locale.data),
             )
         except service.AccountError as exc:
             db.session.rollback()
@@ -118,8 +122,11 @@ def change_password():  # type: ignore[no-untyped-def]
     if password_form.validate_on_submit():
         try:
             service.change_password(
-                db.session, runtime().passwords, current_user,
-                password_form.current.data or "", password_form.new.data or "",
+                db.session,
+                runtime().passwords,
+                current_user,
+                password_form.current.data or "",
+                password_form.new.data or "",
             )
         except service.AccountError as exc:
             db.session.rollback()
@@ -138,7 +145,9 @@ def choose_language(locale: str):  # type: ignore[no-untyped-def]
     form = ActionForm()
     response = redirect(_safe_next(request.form.get("next")))
     if form.validate_on_submit() and locale in LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="Lax", httponly=True
+        )
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()

@@ -13,4 +13,4 @@ from caseapp.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from caseapp.api import auth, cases, custody, errors, evidence, openapi  # noqa: E402, F401  (routes register on bp)
+from caseapp.api import auth, cases, comments, custody, errors, evidence, openapi, shares  # noqa: E402, F401  (routes register on bp)

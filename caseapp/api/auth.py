@@ -18,7 +18,9 @@ def _authenticate() -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" and token else None
+    user = (
+        user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" and token else None
+    )
     if user is None:
         abort(401, description="missing or invalid bearer token")
     db.session.commit()  # keep last_used_at

@@ -14,6 +14,8 @@ from caseapp.cases.models import Case, Event
 from caseapp.extensions import db
 from caseapp.pagination import Page, clamp_limit
 from caseapp.runtime import runtime
+from caseapp.shares.access import case_access, owned_case
+from caseapp.shares.service import note_visit
 from caseapp.timezones import default_zone_for, utc_iso
 
 
@@ -77,8 +79,12 @@ def user_zone() -> str:
 def list_cases():  # type: ignore[no-untyped-def]
     limit, cursor = page_args()
     page = service.list_cases(
-        db.session, api_user(), query=request.args.get("q", ""),
-        status=request.args.get("status", ""), limit=limit, cursor=cursor,
+        db.session,
+        api_user(),
+        query=request.args.get("q", ""),
+        status=request.args.get("status", ""),
+        limit=limit,
+        cursor=cursor,
     )
     return jsonify(page_json(page, case_json))
 
@@ -94,12 +100,16 @@ def open_case():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_id>")
 def get_case(case_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(case_json(service.get_case(db.session, api_user(), case_id)))
+    access = case_access(db.session, case_id, user=api_user())
+    if not access.is_owner:
+        note_visit(db.session, runtime().head_key, access)
+        db.session.commit()
+    return jsonify(case_json(access.case))
 
 
 @bp.patch("/cases/<case_id>")
 def change_case(case_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
+    case = owned_case(db.session, api_user(), case_id)
     service.change_case(db.session, runtime().head_key, api_user(), case, json_body(), user_zone())
     db.session.commit()
     return jsonify(case_json(case))
@@ -107,37 +117,43 @@ def change_case(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_id>/events")
 def list_events(case_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
+    case = case_access(db.session, case_id, user=api_user()).case
     limit, cursor = page_args()
-    return jsonify(page_json(service.list_contacts(db.session, case, limit=limit, cursor=cursor), event_json))
+    return jsonify(
+        page_json(service.list_contacts(db.session, case, limit=limit, cursor=cursor), event_json)
+    )
 
 
 @bp.post("/cases/<case_id>/events")
 def log_event(case_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
-    event = service.log_contact(db.session, runtime().head_key, api_user(), case, json_body(), user_zone())
+    case = owned_case(db.session, api_user(), case_id)
+    event = service.log_contact(
+        db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
+    )
     db.session.commit()
     return jsonify(event_json(event)), 201
 
 
 @bp.get("/cases/<case_id>/events/<event_id>")
 def get_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
+    case = case_access(db.session, case_id, user=api_user()).case
     return jsonify(event_json(service.get_event(db.session, case, event_id)))
 
 
 @bp.patch("/cases/<case_id>/events/<event_id>")
 def change_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
+    case = owned_case(db.session, api_user(), case_id)
     event = service.get_event(db.session, case, event_id)
-    service.change_contact(db.session, runtime().head_key, api_user(), event, json_body(), user_zone())
+    service.change_contact(
+        db.session, runtime().head_key, api_user(), event, json_body(), user_zone()
+    )
     db.session.commit()
     return jsonify(event_json(event))
 
 
 @bp.delete("/cases/<case_id>/events/<event_id>")
 def delete_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
-    case = service.get_case(db.session, api_user(), case_id)
+    case = owned_case(db.session, api_user(), case_id)
     event = service.get_event(db.session, case, event_id)
     service.delete_contact(db.session, runtime().head_key, api_user(), event)
     db.session.commit()

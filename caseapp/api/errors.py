@@ -10,9 +10,12 @@ from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
 from caseapp.evidence.upload import UploadError
-from caseapp.fields import InvalidFields
 from caseapp.extensions import db
+from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
+from caseapp.shares.access import OriginalsNotShared, ReadOnlyAccess
+from caseapp.shares.comments import CommentsClosed
+from caseapp.shares.service import ReviewNotYours, ShareNotFound
 from caseapp.web import json_error
 
 
@@ -31,12 +34,15 @@ def json_body() -> dict[str, Any]:
 @bp.errorhandler(InvalidFields)
 def _invalid(exc: InvalidFields) -> Any:
     db.session.rollback()
-    return json_error(422, "invalid_fields", "some fields are missing or invalid", fields=exc.errors)
+    return json_error(
+        422, "invalid_fields", "some fields are missing or invalid", fields=exc.errors
+    )
 
 
 @bp.errorhandler(CaseNotFound)
 @bp.errorhandler(EventNotFound)
 @bp.errorhandler(EvidenceNotFound)
+@bp.errorhandler(ShareNotFound)
 def _not_found(exc: Exception) -> Any:
     db.session.rollback()
     return json_error(404, "not_found", "no such resource")
@@ -56,5 +62,23 @@ def _upload_refused(exc: UploadError) -> Any:
 
 @bp.errorhandler(EvidenceNotIntact)
 def _not_intact(exc: EvidenceNotIntact) -> Any:
-    return json_error(409, "not_intact",
-                      "this evidence failed its integrity check and will not be served; run `caseapp vault verify`")
+    return json_error(
+        409,
+        "not_intact",
+        "this evidence failed its integrity check and will not be served",
+    )
+
+
+@bp.errorhandler(ReadOnlyAccess)
+@bp.errorhandler(ReviewNotYours)
+@bp.errorhandler(CommentsClosed)
+def _forbidden(exc: Exception) -> Any:
+    # Only for a case the caller can see: for anyone else access answers 404 first.
+    db.session.rollback()
+    return json_error(403, "forbidden", "this case is shared with you read-only")
+
+
+@bp.errorhandler(OriginalsNotShared)
+def _originals_not_shared(exc: OriginalsNotShared) -> Any:
+    db.session.rollback()
+    return json_error(403, "forbidden", "this share does not include the original files")

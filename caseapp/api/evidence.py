@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -9,19 +10,22 @@ from flask import Response, jsonify, request
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args, page_json, user_zone
-from caseapp.cases import service as cases
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import attachment_response
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.runtime import runtime
+from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
+from caseapp.shares.service import record_look
 from caseapp.timezones import utc_iso
 from caseapp.web import json_error
 
 
-def evidence_json(item: Evidence, *, with_reading: bool = False) -> dict[str, Any]:
-    """An evidence item as the API shows it; children nested, each with its own children."""
+def evidence_json(
+    item: Evidence, *, with_reading: bool = False, visible: Callable[[Evidence], bool] | None = None
+) -> dict[str, Any]:
+    """An evidence item as the API shows it; children nested (those `visible` to the caller)."""
     body: dict[str, Any] = {
         "id": item.id,
         "case_id": item.case_id,
@@ -37,7 +41,11 @@ def evidence_json(item: Evidence, *, with_reading: bool = False) -> dict[str, An
         "source": item.source,
         "parent_id": item.parent_id,
         "duplicate_of": item.duplicate_of_id,
-        "children": [evidence_json(child) for child in item.children],
+        "children": [
+            evidence_json(child, visible=visible)
+            for child in item.children
+            if visible is None or visible(child)
+        ],
     }
     if with_reading:
         reading = evidence_service.reading_of(runtime().vault, item)
@@ -48,10 +56,16 @@ def evidence_json(item: Evidence, *, with_reading: bool = False) -> dict[str, An
 
 @bp.post("/cases/<case_id>/evidence")
 def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
-    case = cases.get_case(db.session, api_user(), case_id)
+    case = owned_case(db.session, api_user(), case_id)
     added = ingest.take_upload(
-        db.session, runtime(), case, api_user(), request.stream, request.content_type,
-        request.content_length, user_zone(),
+        db.session,
+        runtime(),
+        case,
+        api_user(),
+        request.stream,
+        request.content_type,
+        request.content_length,
+        user_zone(),
     )
     if len(added) == 1:
         return jsonify(evidence_json(added[0], with_reading=True)), 201
@@ -60,33 +74,36 @@ def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_id>/evidence")
 def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
-    case = cases.get_case(db.session, api_user(), case_id)
+    access = case_access(db.session, case_id, user=api_user())
     limit, cursor = page_args()
-    page = evidence_service.list_evidence(db.session, case, limit=limit, cursor=cursor)
-    return jsonify(page_json(page, evidence_json))
+    page = evidence_service.list_evidence(
+        db.session, access.case, limit=limit, cursor=cursor, only=access.evidence_ids
+    )
+    return jsonify(page_json(page, lambda item: evidence_json(item, visible=access.sees)))
 
 
 @bp.get("/evidence/<evidence_id>")
 def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
-    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
-    body = evidence_json(item, with_reading=True)
-    evidence_service.record_access(db.session, runtime().head_key, api_user(), item, "evidence.viewed")
+    access, item = evidence_access(db.session, evidence_id, user=api_user())
+    body = evidence_json(item, with_reading=True, visible=access.sees)
+    record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
     db.session.commit()
     return jsonify(body)
 
 
 @bp.get("/evidence/<evidence_id>/content")
 def evidence_content(evidence_id: str):  # type: ignore[no-untyped-def]
-    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
+    access, item = evidence_access(db.session, evidence_id, user=api_user())
+    require_originals(access)
     chunks = evidence_service.open_original(runtime().vault, item)
-    evidence_service.record_access(db.session, runtime().head_key, api_user(), item, "evidence.downloaded")
+    record_look(db.session, runtime().head_key, access, item, "evidence.downloaded")
     db.session.commit()
     return attachment_response(chunks, item)
 
 
 @bp.get("/evidence/<evidence_id>/text")
 def evidence_text(evidence_id: str):  # type: ignore[no-untyped-def]
-    item = evidence_service.get_evidence(db.session, api_user(), evidence_id)
+    _access, item = evidence_access(db.session, evidence_id, user=api_user())
     text = evidence_service.text_of(runtime().vault, item)
     if not text:
         return json_error(404, "not_found", "nothing readable was extracted from this evidence")

@@ -24,10 +24,15 @@ def _input_schema(fields: dict[str, FieldSpec]) -> dict[str, Any]:
         if spec.kind == "choice":
             properties[name] = {"type": "string", "enum": list(spec.choices)}
         elif spec.kind == "time":
-            properties[name] = {"type": ["string", "null"],
-                                "description": "ISO 8601; without an offset it is read in the user's zone"}
+            properties[name] = {
+                "type": ["string", "null"],
+                "description": "ISO 8601; without an offset it is read in the user's zone",
+            }
         elif spec.kind == "amount":
-            properties[name] = {"type": ["string", "number", "null"], "description": "decimal, 0 or more"}
+            properties[name] = {
+                "type": ["string", "number", "null"],
+                "description": "decimal, 0 or more",
+            }
         elif spec.kind == "bool":
             properties[name] = {"type": "boolean"}
         else:
@@ -45,7 +50,10 @@ def _page(item: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["items", "next_cursor"],
-        "properties": {"items": {"type": "array", "items": _ref(item)}, "next_cursor": _NULLABLE_STRING},
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "next_cursor": _NULLABLE_STRING,
+        },
     }
 
 
@@ -73,33 +81,67 @@ _UPLOAD_ERRORS = {
 _EVENT_ID = {"name": "event_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _op(summary: str, responses: dict[str, Any], *, params: list[Any] | None = None,
-        body: str | None = None, tag: str = "cases") -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**responses, **_ERRORS}}
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    params: list[Any] | None = None,
+    body: str | None = None,
+    tag: str = "cases",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "tags": [tag],
+        "responses": {**responses, **_ERRORS},
+    }
     if params:
         operation["parameters"] = params
     if body:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
     return operation
 
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {
-            "type": "object", "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                           "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
-        }},
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
     },
     "Case": {
         "type": "object",
-        "required": ["id", "title", "counterparty", "category", "status", "created_at", "updated_at"],
+        "required": [
+            "id",
+            "title",
+            "counterparty",
+            "category",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
         "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"}, "counterparty": {"type": "string"},
-            "category": {"type": "string"}, "amount": _NULLABLE_STRING, "currency": _NULLABLE_STRING,
-            "incident_at": _TIME, "desired_outcome": {"type": "string"},
-            "description": {"type": "string"}, "status": {"type": "string"},
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "counterparty": {"type": "string"},
+            "category": {"type": "string"},
+            "amount": _NULLABLE_STRING,
+            "currency": _NULLABLE_STRING,
+            "incident_at": _TIME,
+            "desired_outcome": {"type": "string"},
+            "description": {"type": "string"},
+            "status": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -107,37 +149,73 @@ SCHEMAS: dict[str, Any] = {
     "CaseInput": {**_input_schema(CASE_FIELDS), "required": ["title", "counterparty", "category"]},
     "CasePatch": _input_schema(CASE_FIELDS),
     "Event": {
-        "type": "object", "required": ["id", "case_id", "occurred_at", "channel", "summary"],
+        "type": "object",
+        "required": ["id", "case_id", "occurred_at", "channel", "summary"],
         "properties": {
-            "id": {"type": "string"}, "case_id": {"type": "string"},
-            "occurred_at": {"type": "string", "format": "date-time"}, "channel": {"type": "string"},
-            "direction": {"type": "string"}, "reference": {"type": "string"},
-            "representative": {"type": "string"}, "summary": {"type": "string"},
-            "outcome": {"type": "string"}, "follow_up_at": _TIME, "follow_up_done": {"type": "boolean"},
+            "id": {"type": "string"},
+            "case_id": {"type": "string"},
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "channel": {"type": "string"},
+            "direction": {"type": "string"},
+            "reference": {"type": "string"},
+            "representative": {"type": "string"},
+            "summary": {"type": "string"},
+            "outcome": {"type": "string"},
+            "follow_up_at": _TIME,
+            "follow_up_done": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
         },
     },
-    "EventInput": {**_input_schema(EVENT_FIELDS), "required": ["occurred_at", "channel", "summary"]},
+    "EventInput": {
+        **_input_schema(EVENT_FIELDS),
+        "required": ["occurred_at", "channel", "summary"],
+    },
     "EventPatch": _input_schema(EVENT_FIELDS),
     "CustodyEntry": {
-        "type": "object", "required": ["seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"],
+        "type": "object",
+        "required": ["seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"],
         "properties": {
-            "seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
-            "actor": {"type": "string"}, "action": {"type": "string"}, "subject": {"type": "string"},
-            "details": {"type": "object"}, "prev_hash": {"type": "string"}, "hash": {"type": "string"},
+            "seq": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": "string"},
+            "action": {"type": "string"},
+            "subject": {"type": "string"},
+            "details": {"type": "object"},
+            "prev_hash": {"type": "string"},
+            "hash": {"type": "string"},
         },
     },
     "Evidence": {
         "type": "object",
-        "required": ["id", "case_id", "number", "name", "sha256", "size", "media_type", "kind",
-                     "received_at", "children"],
+        "required": [
+            "id",
+            "case_id",
+            "number",
+            "name",
+            "sha256",
+            "size",
+            "media_type",
+            "kind",
+            "received_at",
+            "children",
+        ],
         "properties": {
-            "id": {"type": "string"}, "case_id": {"type": "string"}, "number": {"type": "integer"},
-            "name": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-            "size": {"type": "integer"}, "media_type": {"type": "string"},
-            "kind": {"type": "string", "enum": ["email", "mbox", "chat", "image", "pdf", "text", "other"]},
-            "received_at": {"type": "string", "format": "date-time"}, "description": {"type": "string"},
-            "captured_at": _TIME, "source": {"type": "string"}, "parent_id": _NULLABLE_STRING,
+            "id": {"type": "string"},
+            "case_id": {"type": "string"},
+            "number": {"type": "integer"},
+            "name": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "size": {"type": "integer"},
+            "media_type": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["email", "mbox", "chat", "image", "pdf", "text", "other"],
+            },
+            "received_at": {"type": "string", "format": "date-time"},
+            "description": {"type": "string"},
+            "captured_at": _TIME,
+            "source": {"type": "string"},
+            "parent_id": _NULLABLE_STRING,
             "duplicate_of": _NULLABLE_STRING,
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
             "parsed": {"type": "object", "description": "what was read out of the file, by kind"},
@@ -145,10 +223,12 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "EvidenceUpload": {
-        "type": "object", "required": ["file"],
+        "type": "object",
+        "required": ["file"],
         "properties": {
             "file": {"type": "string", "contentMediaType": "application/octet-stream"},
-            "description": {"type": "string"}, "captured_at": {"type": "string"},
+            "description": {"type": "string"},
+            "captured_at": {"type": "string"},
             "source": {"type": "string"},
         },
     },
@@ -157,69 +237,140 @@ SCHEMAS: dict[str, Any] = {
     "EventPage": _page("Event"),
     "CustodyLog": {
         **_page("CustodyEntry"),
-        "properties": {**_page("CustodyEntry")["properties"], "head": {
-            "type": ["object", "null"],
-            "properties": {"seq": {"type": "integer"}, "hash": {"type": "string"},
-                           "signature": {"type": "string"}},
-        }},
+        "properties": {
+            **_page("CustodyEntry")["properties"],
+            "head": {
+                "type": ["object", "null"],
+                "properties": {
+                    "seq": {"type": "integer"},
+                    "hash": {"type": "string"},
+                    "signature": {"type": "string"},
+                },
+            },
+        },
     },
 }
 
 PATHS: dict[str, Any] = {
     "/cases": {
-        "get": _op("List my cases, newest first", {"200": _json(_ref("CasePage"))}, params=[
-            *_PAGING, {"name": "q", "in": "query", "schema": {"type": "string"}},
-            {"name": "status", "in": "query", "schema": {"type": "string"}}]),
-        "post": _op("Open a case", {"201": _json(_ref("Case"), "Created"), **_INVALID}, body="CaseInput"),
+        "get": _op(
+            "List my cases, newest first",
+            {"200": _json(_ref("CasePage"))},
+            params=[
+                *_PAGING,
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "schema": {"type": "string"}},
+            ],
+        ),
+        "post": _op(
+            "Open a case", {"201": _json(_ref("Case"), "Created"), **_INVALID}, body="CaseInput"
+        ),
     },
     "/cases/{case_id}": {
         "get": _op("Read a case", {"200": _json(_ref("Case"))}, params=[_CASE_ID]),
-        "patch": _op("Change a case, including its status", {"200": _json(_ref("Case")), **_INVALID},
-                     params=[_CASE_ID], body="CasePatch"),
+        "patch": _op(
+            "Change a case, including its status",
+            {"200": _json(_ref("Case")), **_INVALID},
+            params=[_CASE_ID],
+            body="CasePatch",
+        ),
     },
     "/cases/{case_id}/events": {
-        "get": _op("The case's contacts, oldest first", {"200": _json(_ref("EventPage"))},
-                   params=[_CASE_ID, *_PAGING]),
-        "post": _op("Log a contact", {"201": _json(_ref("Event"), "Created"), **_INVALID},
-                    params=[_CASE_ID], body="EventInput"),
+        "get": _op(
+            "The case's contacts, oldest first",
+            {"200": _json(_ref("EventPage"))},
+            params=[_CASE_ID, *_PAGING],
+        ),
+        "post": _op(
+            "Log a contact",
+            {"201": _json(_ref("Event"), "Created"), **_INVALID},
+            params=[_CASE_ID],
+            body="EventInput",
+        ),
     },
     "/cases/{case_id}/events/{event_id}": {
         "get": _op("Read a contact", {"200": _json(_ref("Event"))}, params=[_CASE_ID, _EVENT_ID]),
-        "patch": _op("Change a contact", {"200": _json(_ref("Event")), **_INVALID},
-                     params=[_CASE_ID, _EVENT_ID], body="EventPatch"),
-        "delete": _op("Delete a contact logged by mistake", {"204": {"description": "Deleted"}},
-                      params=[_CASE_ID, _EVENT_ID]),
+        "patch": _op(
+            "Change a contact",
+            {"200": _json(_ref("Event")), **_INVALID},
+            params=[_CASE_ID, _EVENT_ID],
+            body="EventPatch",
+        ),
+        "delete": _op(
+            "Delete a contact logged by mistake",
+            {"204": {"description": "Deleted"}},
+            params=[_CASE_ID, _EVENT_ID],
+        ),
     },
     "/cases/{case_id}/evidence": {
-        "get": _op("The case's evidence, numbered order, children included",
-                   {"200": _json(_ref("EvidencePage"))}, params=[_CASE_ID, *_PAGING], tag="evidence"),
+        "get": _op(
+            "The case's evidence, numbered order, children included",
+            {"200": _json(_ref("EvidencePage"))},
+            params=[_CASE_ID, *_PAGING],
+            tag="evidence",
+        ),
         "post": {
-            **_op("Upload a file (streamed, hashed and encrypted on arrival)",
-                  {"201": _json(_ref("Evidence"), "Stored"), **_UPLOAD_ERRORS},
-                  params=[_CASE_ID], tag="evidence"),
-            "requestBody": {"required": True, "content": {
-                "multipart/form-data": {"schema": _ref("EvidenceUpload")}}},
+            **_op(
+                "Upload a file (streamed, hashed and encrypted on arrival)",
+                {"201": _json(_ref("Evidence"), "Stored"), **_UPLOAD_ERRORS},
+                params=[_CASE_ID],
+                tag="evidence",
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": _ref("EvidenceUpload")}},
+            },
         },
     },
     "/evidence/{evidence_id}": {
-        "get": _op("Metadata, with what was read (parsed), warnings and children",
-                   {"200": _json(_ref("Evidence"))}, params=[_EVIDENCE_ID], tag="evidence"),
+        "get": _op(
+            "Metadata, with what was read (parsed), warnings and children",
+            {"200": _json(_ref("Evidence"))},
+            params=[_EVIDENCE_ID],
+            tag="evidence",
+        ),
     },
     "/evidence/{evidence_id}/content": {
-        "get": _op("The original bytes, as an attachment", {
-            "200": {"description": "The original", "content": {"application/octet-stream": {
-                "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
-            "409": {"$ref": "#/components/responses/NotIntact"},
-        }, params=[_EVIDENCE_ID], tag="evidence"),
+        "get": _op(
+            "The original bytes, as an attachment",
+            {
+                "200": {
+                    "description": "The original",
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {
+                                "type": "string",
+                                "contentMediaType": "application/octet-stream",
+                            }
+                        }
+                    },
+                },
+                "409": {"$ref": "#/components/responses/NotIntact"},
+            },
+            params=[_EVIDENCE_ID],
+            tag="evidence",
+        ),
     },
     "/evidence/{evidence_id}/text": {
-        "get": _op("Everything readable extracted from it, UTF-8 text", {
-            "200": {"description": "The text", "content": {"text/plain": {"schema": {"type": "string"}}}},
-        }, params=[_EVIDENCE_ID], tag="evidence"),
+        "get": _op(
+            "Everything readable extracted from it, UTF-8 text",
+            {
+                "200": {
+                    "description": "The text",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+            },
+            params=[_EVIDENCE_ID],
+            tag="evidence",
+        ),
     },
     "/cases/{case_id}/custody": {
-        "get": _op("The case's chain-of-custody log", {"200": _json(_ref("CustodyLog"))},
-                   params=[_CASE_ID], tag="custody"),
+        "get": _op(
+            "The case's chain-of-custody log",
+            {"200": _json(_ref("CustodyLog"))},
+            params=[_CASE_ID],
+            tag="custody",
+        ),
     },
 }
 
@@ -232,8 +383,11 @@ def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "caseapp API", "version": "1",
-                 "description": "Cases, contacts, evidence, dossiers and shares of caseapp."},
+        "info": {
+            "title": "caseapp API",
+            "version": "1",
+            "description": "Cases, contacts, evidence, dossiers and shares of caseapp.",
+        },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "paths": PATHS,

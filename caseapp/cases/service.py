@@ -76,8 +76,13 @@ def open_case(
     session.add(case)
     session.flush()
     custody.record(
-        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="case.created",
-        subject=f"case:{case.id}", details={"title": case.title, "counterparty": case.counterparty},
+        session,
+        head_key,
+        case_id=case.id,
+        actor=custody.actor_label(user),
+        action="case.created",
+        subject=f"case:{case.id}",
+        details={"title": case.title, "counterparty": case.counterparty},
     )
     return case
 
@@ -99,8 +104,13 @@ def change_case(
         setattr(case, name, value)
     case.updated_at = utcnow()
     custody.record(
-        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="case.changed",
-        subject=f"case:{case.id}", details=details,
+        session,
+        head_key,
+        case_id=case.id,
+        actor=custody.actor_label(user),
+        action="case.changed",
+        subject=f"case:{case.id}",
+        details=details,
     )
     return case
 
@@ -128,8 +138,13 @@ def list_cases(
             )
         )
     return paginate(
-        session, stmt, sort_column=Case.created_at, id_column=Case.id,
-        descending=True, limit=limit, cursor=cursor,
+        session,
+        stmt,
+        sort_column=Case.created_at,
+        id_column=Case.id,
+        descending=True,
+        limit=limit,
+        cursor=cursor,
     )
 
 
@@ -159,16 +174,28 @@ def log_contact(
     session.flush()
     case.updated_at = utcnow()
     custody.record(
-        session, head_key, case_id=case.id, actor=custody.actor_label(user), action="contact.logged",
+        session,
+        head_key,
+        case_id=case.id,
+        actor=custody.actor_label(user),
+        action="contact.logged",
         subject=f"contact:{event.id}",
-        details={"channel": event.channel, "occurred_at": event.occurred_at.isoformat(),
-                 "reference": event.reference},
+        details={
+            "channel": event.channel,
+            "occurred_at": event.occurred_at.isoformat(),
+            "reference": event.reference,
+        },
     )
     return event
 
 
 def change_contact(
-    session: Session, head_key: HeadKey, user: User, event: Event, data: dict[str, Any], tz_name: str
+    session: Session,
+    head_key: HeadKey,
+    user: User,
+    event: Event,
+    data: dict[str, Any],
+    tz_name: str,
 ) -> Event:
     """Change a logged contact; the log keeps which fields changed."""
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=True)
@@ -182,8 +209,13 @@ def change_contact(
         setattr(event, name, value)
     event.updated_at = utcnow()
     custody.record(
-        session, head_key, case_id=event.case_id, actor=custody.actor_label(user),
-        action="contact.changed", subject=f"contact:{event.id}", details={"fields": sorted(changed)},
+        session,
+        head_key,
+        case_id=event.case_id,
+        actor=custody.actor_label(user),
+        action="contact.changed",
+        subject=f"contact:{event.id}",
+        details={"fields": sorted(changed)},
     )
     return event
 
@@ -191,8 +223,12 @@ def change_contact(
 def delete_contact(session: Session, head_key: HeadKey, user: User, event: Event) -> None:
     """Remove a contact logged by mistake; the custody log keeps that it existed."""
     custody.record(
-        session, head_key, case_id=event.case_id, actor=custody.actor_label(user),
-        action="contact.deleted", subject=f"contact:{event.id}",
+        session,
+        head_key,
+        case_id=event.case_id,
+        actor=custody.actor_label(user),
+        action="contact.deleted",
+        subject=f"contact:{event.id}",
         details={"channel": event.channel, "occurred_at": event.occurred_at.isoformat()},
     )
     session.delete(event)
@@ -202,8 +238,13 @@ def list_contacts(session: Session, case: Case, *, limit: int, cursor: str | Non
     """The case's timeline, oldest first."""
     stmt = select(Event).where(Event.case_id == case.id)
     return paginate(
-        session, stmt, sort_column=Event.occurred_at, id_column=Event.id,
-        descending=False, limit=limit, cursor=cursor,
+        session,
+        stmt,
+        sort_column=Event.occurred_at,
+        id_column=Event.id,
+        descending=False,
+        limit=limit,
+        cursor=cursor,
     )
 
 
@@ -221,8 +262,12 @@ def follow_ups(session: Session, user: User, now: datetime | None = None) -> Fol
     rows = session.scalars(
         select(Event)
         .join(Case, Case.id == Event.case_id)
-        .where(Case.owner_id == user.id, Event.follow_up_at.is_not(None),
-               Event.follow_up_done.is_(False), Case.status.not_in(("resolved", "closed")))
+        .where(
+            Case.owner_id == user.id,
+            Event.follow_up_at.is_not(None),
+            Event.follow_up_done.is_(False),
+            Case.status.not_in(("resolved", "closed")),
+        )
         .where(Event.follow_up_at <= now + timedelta(days=7))
         .order_by(Event.follow_up_at)
         .limit(100)

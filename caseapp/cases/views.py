@@ -25,8 +25,13 @@ bp = Blueprint("cases", __name__)
 
 @bp.app_context_processor
 def _vocabulary() -> dict[str, object]:
-    return {"STATUSES": STATUSES, "CHANNELS": CHANNELS, "DIRECTIONS": DIRECTIONS,
-            "CATEGORY_BY_CODE": CATEGORY_BY_CODE, "action_form": ActionForm}
+    return {
+        "STATUSES": STATUSES,
+        "CHANNELS": CHANNELS,
+        "DIRECTIONS": DIRECTIONS,
+        "CATEGORY_BY_CODE": CATEGORY_BY_CODE,
+        "action_form": ActionForm,
+    }
 
 
 def load_case(case_id: str) -> Case:
@@ -54,7 +59,8 @@ def _tz() -> str:
 def dashboard():  # type: ignore[no-untyped-def]
     recent = service.list_cases(db.session, current_user, limit=5, cursor=None)
     return render_template(
-        "cases/dashboard.html", recent=recent.items,
+        "cases/dashboard.html",
+        recent=recent.items,
         follow_ups=service.follow_ups(db.session, current_user),
     )
 
@@ -68,7 +74,11 @@ def index():  # type: ignore[no-untyped-def]
         status = ""
     try:
         page = service.list_cases(
-            db.session, current_user, query=query, status=status, limit=20,
+            db.session,
+            current_user,
+            query=query,
+            status=status,
+            limit=20,
             cursor=request.args.get("cursor"),
         )
     except BadCursor:
@@ -100,7 +110,9 @@ def new():  # type: ignore[no-untyped-def]
 def show(case_id: str):  # type: ignore[no-untyped-def]
     case = load_case(case_id)
     return render_template(
-        "cases/show.html", case=case, category=CATEGORY_BY_CODE.get(case.category),
+        "cases/show.html",
+        case=case,
+        category=CATEGORY_BY_CODE.get(case.category),
         custody_entries=custody.entries(db.session, case.id),
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence_service.all_evidence(db.session, case),
@@ -117,7 +129,9 @@ def edit(case_id: str):  # type: ignore[no-untyped-def]
         form.incident_at.data = input_value(case.incident_at, _tz())
     if form.validate_on_submit():
         try:
-            service.change_case(db.session, runtime().head_key, current_user, case, form.values(), _tz())
+            service.change_case(
+                db.session, runtime().head_key, current_user, case, form.values(), _tz()
+            )
         except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
@@ -135,7 +149,9 @@ def new_contact(case_id: str):  # type: ignore[no-untyped-def]
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            service.log_contact(db.session, runtime().head_key, current_user, case, form.values(), _tz())
+            service.log_contact(
+                db.session, runtime().head_key, current_user, case, form.values(), _tz()
+            )
         except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
@@ -157,7 +173,9 @@ def edit_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
         form.follow_up_at.data = input_value(event.follow_up_at, _tz())
     if form.validate_on_submit():
         try:
-            service.change_contact(db.session, runtime().head_key, current_user, event, form.values(), _tz())
+            service.change_contact(
+                db.session, runtime().head_key, current_user, event, form.values(), _tz()
+            )
         except InvalidFields as exc:
             db.session.rollback()
             form.attach_errors(exc.errors)
@@ -191,4 +209,8 @@ def follow_up_done(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
         )
         db.session.commit()
         flash(_("Follow-up marked as done."), "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("cases.dashboard"))
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("cases.dashboard")
+    )

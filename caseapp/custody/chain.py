@@ -46,7 +46,16 @@ def entry_hash(
 ) -> str:
     """SHA-256 over the length-prefixed canonical encoding of one entry."""
     digest = hashlib.sha256(b"caseapp-custody-v1")
-    for value in (case_id, str(seq), at.isoformat(), actor, action, subject, details_json, prev_hash):
+    for value in (
+        case_id,
+        str(seq),
+        at.isoformat(),
+        actor,
+        action,
+        subject,
+        details_json,
+        prev_hash,
+    ):
         digest.update(_field(value))
     return digest.hexdigest()
 

@@ -31,6 +31,7 @@ ACTIONS = (
     "dossier.downloaded",
     "share.created",
     "share.opened",
+    "share.accepted",
     "share.revoked",
     "share.review_changed",
     "comment.added",

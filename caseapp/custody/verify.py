@@ -37,9 +37,13 @@ def verify_chain(session: Session, head_key: HeadKey, case_id: str) -> ChainRepo
     prev_hash = GENESIS_HASH
     for expected_seq, row in enumerate(rows, start=1):
         if row.seq != expected_seq:
-            return ChainReport(case_id, len(rows), None, expected_seq, f"entry {expected_seq} is missing")
+            return ChainReport(
+                case_id, len(rows), None, expected_seq, f"entry {expected_seq} is missing"
+            )
         if row.prev_hash != prev_hash:
-            return ChainReport(case_id, len(rows), None, row.seq, "link to the previous entry broken")
+            return ChainReport(
+                case_id, len(rows), None, row.seq, "link to the previous entry broken"
+            )
         recomputed = entry_hash(
             case_id=row.case_id,
             seq=row.seq,
@@ -64,7 +68,10 @@ def verify_chain(session: Session, head_key: HeadKey, case_id: str) -> ChainRepo
         return ChainReport(case_id, len(rows), last.hash, head.seq, "head signature invalid")
     if head.seq != last.seq or head.hash != last.hash:
         return ChainReport(
-            case_id, len(rows), last.hash, min(head.seq, last.seq + 1),
+            case_id,
+            len(rows),
+            last.hash,
+            min(head.seq, last.seq + 1),
             f"log cut off: signed head is entry {head.seq}, log ends at {last.seq}",
         )
     return ChainReport(case_id, len(rows), last.hash)

@@ -35,7 +35,8 @@ def verify_command() -> None:
         problem = _check(vault, item.blob_id, item.sha256, item.size)
         if problem:
             failures += 1
-            click.echo(f"FAILED  evidence {item.id} (case {item.case_id}, #{item.number} {item.name}): {problem}")
+            where = f"case {item.case_id}, #{item.number} {item.name}"
+            click.echo(f"FAILED  evidence {item.id} ({where}): {problem}")
     for derivative in db.session.scalars(select(Derivative)):
         checked += 1
         problem = _check(vault, derivative.blob_id, None, derivative.size)
@@ -64,7 +65,7 @@ def _check(vault: Vault, blob_id: str, sha256: str | None, size: int) -> str | N
 @vault_group.command("rotate-key")
 @with_appcontext
 def rotate_key_command() -> None:
-    """Make a new master key and rewrap every data key with it; safe to re-run after an interruption."""
+    """New master key, every data key rewrapped; safe to re-run after an interruption."""
     report = rotate_master_key(runtime().vault)
     click.echo(f"new master key: {report.target_key_id}")
     click.echo(f"rewrapped: {report.rewrapped}, already on the new key: {report.already_current}")
@@ -73,7 +74,9 @@ def rotate_key_command() -> None:
     for blob_id in report.failed:
         click.echo(f"FAILED  blob {blob_id}: not intact or missing; it keeps its old key", err=True)
     if not report.finished:
-        click.echo("rotation not finished: fix the failures above and run this command again", err=True)
+        click.echo(
+            "rotation not finished: fix the failures above and run this command again", err=True
+        )
         sys.exit(1)
     click.echo("rotation finished")
 
@@ -93,7 +96,9 @@ def sweep_command(dry_run: bool) -> None:
     for blob_id in strays:
         young = now - vault.store.modified_at(blob_id) < SWEEP_GRACE_SECONDS
         if young:
-            click.echo(f"stray blob {blob_id} (kept: under an hour old, may be an upload in progress)")
+            click.echo(
+                f"stray blob {blob_id} (kept: under an hour old, may be an upload in progress)"
+            )
         elif dry_run:
             click.echo(f"stray blob {blob_id} (would be removed)")
         else:
@@ -103,4 +108,6 @@ def sweep_command(dry_run: bool) -> None:
     missing = sorted(referenced - stored)
     for blob_id in missing:
         click.echo(f"MISSING blob {blob_id}: a row points at it but the store has no such blob")
-    click.echo(f"{len(strays)} stray blob(s), {removed} removed; {len(missing)} row(s) without a blob")
+    click.echo(
+        f"{len(strays)} stray blob(s), {removed} removed; {len(missing)} row(s) without a blob"
+    )

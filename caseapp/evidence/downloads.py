@@ -11,16 +11,31 @@ from flask import Response
 from caseapp.evidence.models import Evidence
 
 # Types a browser would run or render as a page are sent as opaque bytes.
-_PASSIVE_PREFIXES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif",
-                     "application/pdf", "text/plain", "message/rfc822", "application/vnd.ms-outlook",
-                     "application/mbox", "application/json", "application/zip")
+_PASSIVE_PREFIXES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "image/heic",
+    "image/heif",
+    "application/pdf",
+    "text/plain",
+    "message/rfc822",
+    "application/vnd.ms-outlook",
+    "application/mbox",
+    "application/json",
+    "application/zip",
+)
 
 
 def content_disposition(name: str) -> str:
     """RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name in filename*."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    ascii_name = "".join(ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in ascii_name).strip()
-    return f"attachment; filename=\"{ascii_name or 'evidence'}\"; filename*=UTF-8''{quote(name, safe='')}"
+    ascii_name = "".join(
+        ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in ascii_name
+    ).strip()
+    fallback = ascii_name or "evidence"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def safe_media_type(media_type: str) -> str:
@@ -30,7 +45,9 @@ def safe_media_type(media_type: str) -> str:
 
 def attachment_response(chunks: Iterator[bytes], evidence: Evidence) -> Response:
     """A streamed download of an original, with headers that keep the browser from running it."""
-    response = Response(chunks, content_type=safe_media_type(evidence.media_type), direct_passthrough=True)
+    response = Response(
+        chunks, content_type=safe_media_type(evidence.media_type), direct_passthrough=True
+    )
     response.headers["Content-Disposition"] = content_disposition(evidence.name)
     response.headers["Content-Length"] = str(evidence.size)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -37,8 +37,14 @@ MAX_NAME = 255
 
 
 def take_upload(
-    session: Session, rt: Runtime, case: Case, user: User, stream: BinaryIO,
-    content_type: str | None, content_length: int | None, tz: str,
+    session: Session,
+    rt: Runtime,
+    case: Case,
+    user: User,
+    stream: BinaryIO,
+    content_type: str | None,
+    content_length: int | None,
+    tz: str,
     csrf_check: Callable[[str], bool] | None = None,
 ) -> list[Evidence]:
     """Stream a multipart upload into the vault, record each file and read it.
@@ -46,8 +52,13 @@ def take_upload(
     UploadError or InvalidFields when refused; then nothing of it stays stored.
     """
     upload = receive_upload(
-        stream, content_type, content_length, rt.vault, max_bytes=rt.settings.max_upload_bytes,
-        text_fields=frozenset(UPLOAD_FIELDS), csrf_check=csrf_check,
+        stream,
+        content_type,
+        content_length,
+        rt.vault,
+        max_bytes=rt.settings.max_upload_bytes,
+        text_fields=frozenset(UPLOAD_FIELDS),
+        csrf_check=csrf_check,
     )
     try:
         values = read_fields(UPLOAD_FIELDS, upload.fields, tz, partial=False)
@@ -59,8 +70,14 @@ def take_upload(
 
 
 def add_file(
-    session: Session, rt: Runtime, case: Case, user: User, name: str, data: bytes,
-    values: dict[str, Any], tz: str,
+    session: Session,
+    rt: Runtime,
+    case: Case,
+    user: User,
+    name: str,
+    data: bytes,
+    values: dict[str, Any],
+    tz: str,
 ) -> Evidence:
     """Store and read a file already in memory (demo data, imports)."""
     blob = rt.vault.put_bytes(new_id(), data)
@@ -69,8 +86,13 @@ def add_file(
 
 
 def add_upload(
-    session: Session, rt: Runtime, case: Case, user: User, upload: ReceivedUpload,
-    values: dict[str, Any], tz: str,
+    session: Session,
+    rt: Runtime,
+    case: Case,
+    user: User,
+    upload: ReceivedUpload,
+    values: dict[str, Any],
+    tz: str,
 ) -> list[Evidence]:
     """Record every file of an upload in the case and read each one."""
     added: list[Evidence] = []
@@ -97,14 +119,21 @@ def _next_number(session: Session, case_id: str) -> int:
 
 def _first_with_hash(session: Session, case_id: str, sha256: str) -> str | None:
     return session.scalar(
-        select(Evidence.id).where(Evidence.case_id == case_id, Evidence.sha256 == sha256)
-        .order_by(Evidence.number).limit(1)
+        select(Evidence.id)
+        .where(Evidence.case_id == case_id, Evidence.sha256 == sha256)
+        .order_by(Evidence.number)
+        .limit(1)
     )
 
 
 def _record(
-    session: Session, rt: Runtime, case_id: str, user: User | None, received: ReceivedFile,
-    values: dict[str, Any], parent: Evidence | None = None,
+    session: Session,
+    rt: Runtime,
+    case_id: str,
+    user: User | None,
+    received: ReceivedFile,
+    values: dict[str, Any],
+    parent: Evidence | None = None,
 ) -> Evidence:
     sniffed = sniff(received.head, received.filename)
     number = _next_number(session, case_id)
@@ -128,17 +157,28 @@ def _record(
     session.add(evidence)
     session.flush()
     custody.record(
-        session, rt.head_key, case_id=case_id, actor=custody.actor_label(user), action="evidence.added",
+        session,
+        rt.head_key,
+        case_id=case_id,
+        actor=custody.actor_label(user),
+        action="evidence.added",
         subject=f"evidence:{evidence.id}",
-        details={"number": number, "name": evidence.name, "sha256": evidence.sha256,
-                 "size": evidence.size, "media_type": evidence.media_type,
-                 "parent": parent.id if parent else None,
-                 "duplicate_of": evidence.duplicate_of_id},
+        details={
+            "number": number,
+            "name": evidence.name,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
+            "media_type": evidence.media_type,
+            "parent": parent.id if parent else None,
+            "duplicate_of": evidence.duplicate_of_id,
+        },
     )
     return evidence
 
 
-def read_evidence(session: Session, rt: Runtime, evidence: Evidence, user: User | None, tz: str) -> None:
+def read_evidence(
+    session: Session, rt: Runtime, evidence: Evidence, user: User | None, tz: str
+) -> None:
     """Read an item and, breadth first, the files found inside it, within the bounds."""
     limits = Limits()
     children_left = limits.max_children
@@ -149,14 +189,24 @@ def read_evidence(session: Session, rt: Runtime, evidence: Evidence, user: User 
         taken = result.children[:children_left]
         if len(taken) < len(result.children):
             result.warnings.append(
-                f"more than {limits.max_children} files inside: the rest were not extracted")
+                f"more than {limits.max_children} files inside: the rest were not extracted"
+            )
         children_left -= len(taken)
         _store_reading(session, rt, item, result)
         for child in taken:
             blob = rt.vault.put_bytes(new_id(), child.data)
             received = ReceivedFile(blob, child.name, child.media_type, child.data[:HEAD_BYTES])
-            queue.append(_record(session, rt, item.case_id, user, received,
-                                 {"description": child.description or ""}, parent=item))
+            queue.append(
+                _record(
+                    session,
+                    rt,
+                    item.case_id,
+                    user,
+                    received,
+                    {"description": child.description or ""},
+                    parent=item,
+                )
+            )
         session.commit()
 
 
@@ -164,21 +214,28 @@ def _read_one(rt: Runtime, evidence: Evidence, limits: Limits, tz: str) -> Parse
     settings = rt.settings
     if evidence.size > settings.parse_max_bytes:
         mib = settings.parse_max_bytes // (1024 * 1024)
-        return ParseResult(kind=evidence.kind, warnings=[
-            f"larger than {mib} MiB: kept and hashed, but not read"])
+        return ParseResult(
+            kind=evidence.kind, warnings=[f"larger than {mib} MiB: kept and hashed, but not read"]
+        )
     if evidence.depth > limits.max_depth:
-        return ParseResult(kind=evidence.kind, warnings=["nested too deep: kept and hashed, but not read"])
+        return ParseResult(
+            kind=evidence.kind, warnings=["nested too deep: kept and hashed, but not read"]
+        )
     data = rt.vault.read_bytes(evidence.blob_id, settings.parse_max_bytes)
-    return parse_isolated(data, evidence.media_type, evidence.kind, evidence.name, limits,
-                          depth=evidence.depth, tz=tz)
+    return parse_isolated(
+        data, evidence.media_type, evidence.kind, evidence.name, limits, depth=evidence.depth, tz=tz
+    )
 
 
 def _store_reading(session: Session, rt: Runtime, evidence: Evidence, result: ParseResult) -> None:
     if result.kind and result.kind != "other":
         evidence.kind = result.kind
     evidence.read_state = "done"
-    reading = {"kind": evidence.kind, "parsed": {**result.parsed, "kind": evidence.kind},
-               "warnings": list(result.warnings)}
+    reading = {
+        "kind": evidence.kind,
+        "parsed": {**result.parsed, "kind": evidence.kind},
+        "warnings": list(result.warnings),
+    }
     put = _derivative_writer(session, rt, evidence)
     put("reading", json.dumps(reading, ensure_ascii=False).encode("utf-8"), "application/json")
     if result.text:
@@ -186,8 +243,11 @@ def _store_reading(session: Session, rt: Runtime, evidence: Evidence, result: Pa
     if result.html:
         put("html", result.html.encode("utf-8"), "text/html; charset=utf-8")
     if result.transcript is not None:
-        put("transcript", json.dumps(result.transcript, ensure_ascii=False).encode("utf-8"),
-            "application/json")
+        put(
+            "transcript",
+            json.dumps(result.transcript, ensure_ascii=False).encode("utf-8"),
+            "application/json",
+        )
     for rendition in result.renditions:
         put(rendition.role, rendition.data, rendition.media_type)
 
@@ -196,6 +256,7 @@ def _derivative_writer(session: Session, rt: Runtime, evidence: Evidence) -> Any
     def put(role: str, data: bytes, media_type: str) -> None:
         blob = rt.vault.put_bytes(new_id(), data)
         evidence.derivatives.append(
-            Derivative(role=role, blob_id=blob.blob_id, media_type=media_type, size=blob.size))
+            Derivative(role=role, blob_id=blob.blob_id, media_type=media_type, size=blob.size)
+        )
 
     return put

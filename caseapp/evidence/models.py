@@ -23,7 +23,9 @@ class Evidence(Base):
     id: Mapped[str] = id_column()
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column()  # 1, 2, 3… within the case, for the dossier index
-    parent_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
     depth: Mapped[int] = mapped_column(default=0)
     blob_id: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))  # display text only, never a path
@@ -36,11 +38,15 @@ class Evidence(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     captured_at: Mapped[datetime | None] = mapped_column()
     source: Mapped[str] = mapped_column(String(255), default="")
-    duplicate_of_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    duplicate_of_id: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="SET NULL")
+    )
     read_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, skipped
 
     children: Mapped[list[Evidence]] = relationship(
-        foreign_keys=[parent_id], order_by="Evidence.number", cascade="all, delete-orphan",
+        foreign_keys=[parent_id],
+        order_by="Evidence.number",
+        cascade="all, delete-orphan",
         back_populates="parent",
     )
     parent: Mapped[Evidence | None] = relationship(
@@ -62,7 +68,9 @@ class Derivative(Base):
     __table_args__ = (UniqueConstraint("evidence_id", "role", name="uq_evidence_derivative_role"),)
 
     id: Mapped[str] = id_column()
-    evidence_id: Mapped[str] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    evidence_id: Mapped[str] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(32))
     blob_id: Mapped[str] = mapped_column(String(64), unique=True)
     media_type: Mapped[str] = mapped_column(String(127))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,16 +49,36 @@ def evidence_in_case(session: Session, case: Case, evidence_id: str) -> Evidence
     return evidence
 
 
-def list_evidence(session: Session, case: Case, *, limit: int, cursor: str | None) -> Page[Evidence]:
-    """Every item of the case, children included, in the order they were numbered."""
+def list_evidence(
+    session: Session,
+    case: Case,
+    *,
+    limit: int,
+    cursor: str | None,
+    only: Collection[str] | None = None,
+) -> Page[Evidence]:
+    """Every item of the case (or `only` those ids), children included, in numbered order."""
     stmt = select(Evidence).where(Evidence.case_id == case.id)
-    return paginate(session, stmt, sort_column=Evidence.number, id_column=Evidence.id,
-                    descending=False, limit=limit, cursor=cursor)
+    if only is not None:
+        stmt = stmt.where(Evidence.id.in_(list(only)))
+    return paginate(
+        session,
+        stmt,
+        sort_column=Evidence.number,
+        id_column=Evidence.id,
+        descending=False,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def all_evidence(session: Session, case: Case) -> list[Evidence]:
     """The whole evidence list of a case, numbered order."""
-    return list(session.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.number)))
+    return list(
+        session.scalars(
+            select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.number)
+        )
+    )
 
 
 def _derivative(evidence: Evidence, role: str) -> Derivative | None:
@@ -100,6 +120,14 @@ def text_of(vault: Vault, evidence: Evidence) -> str | None:
     return raw.decode("utf-8") if raw is not None else None
 
 
+def email_body(text: str | None) -> str | None:
+    """The body of an email's text rendering, without the header block shown beside it."""
+    if text is None:
+        return None
+    _headers, separator, body = text.partition("\n\n")
+    return body if separator else text
+
+
 def transcript_of(vault: Vault, evidence: Evidence) -> list[dict[str, Any]] | None:
     """A chat's messages, or None."""
     raw = derived_bytes(vault, evidence, "transcript")
@@ -108,8 +136,14 @@ def transcript_of(vault: Vault, evidence: Evidence) -> list[dict[str, Any]] | No
 
 def rendition_roles(evidence: Evidence) -> list[str]:
     """The pictures derived from an item: thumbnail, page-1, page-2…"""
-    return sorted((d.role for d in evidence.derivatives if d.role == "thumbnail" or d.role.startswith("page-")),
-                  key=lambda r: (r != "thumbnail", len(r), r))
+    return sorted(
+        (
+            d.role
+            for d in evidence.derivatives
+            if d.role == "thumbnail" or d.role.startswith("page-")
+        ),
+        key=lambda r: (r != "thumbnail", len(r), r),
+    )
 
 
 def rendition(vault: Vault, evidence: Evidence, role: str) -> tuple[bytes, str] | None:
@@ -146,14 +180,27 @@ def open_original(vault: Vault, evidence: Evidence) -> Iterator[bytes]:
     return stream()
 
 
-def record_access(session: Session, head_key: HeadKey, user: User, evidence: Evidence, action: str,
-                  via: str | None = None) -> None:
+def record_access(
+    session: Session,
+    head_key: HeadKey,
+    user: User,
+    evidence: Evidence,
+    action: str,
+    via: str | None = None,
+) -> None:
     """Log that someone looked at or downloaded an item."""
     details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
     if via:
         details["via"] = via
-    custody.record(session, head_key, case_id=evidence.case_id, actor=custody.actor_label(user),
-                   action=action, subject=f"evidence:{evidence.id}", details=details)
+    custody.record(
+        session,
+        head_key,
+        case_id=evidence.case_id,
+        actor=custody.actor_label(user),
+        action=action,
+        subject=f"evidence:{evidence.id}",
+        details=details,
+    )
 
 
 @dataclass(frozen=True)
@@ -181,6 +228,10 @@ def search_case(session: Session, vault: Vault, case: Case, query: str) -> list[
         if position >= 0:
             start = max(0, position - SNIPPET_CHARS)
             end = min(len(haystack), position + len(needle) + SNIPPET_CHARS)
-            snippet = ("…" if start else "") + haystack[start:end].replace("\n", " ") + ("…" if end < len(haystack) else "")
+            snippet = (
+                ("…" if start else "")
+                + haystack[start:end].replace("\n", " ")
+                + ("…" if end < len(haystack) else "")
+            )
             hits.append(SearchHit(evidence, snippet))
     return hits

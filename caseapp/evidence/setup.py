@@ -27,4 +27,6 @@ def create_key_ring(keys_path: Path) -> bool:
 
 def build_vault(settings: Settings) -> Vault:
     """The vault over the instance's key ring and its local blob store."""
-    return Vault(LocalStore(settings.vault_path), KeyRing.load(master_keys_path(settings.keys_path)))
+    return Vault(
+        LocalStore(settings.vault_path), KeyRing.load(master_keys_path(settings.keys_path))
+    )

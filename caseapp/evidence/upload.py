@@ -133,8 +133,14 @@ def receive_upload(
 class _UploadReader:
     """State of one upload being decoded: the open blob writer, the text field being read."""
 
-    def __init__(self, vault: Vault, max_bytes: int, text_fields: frozenset[str], file_field: str,
-                 csrf_check: Callable[[str], bool] | None) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        max_bytes: int,
+        text_fields: frozenset[str],
+        file_field: str,
+        csrf_check: Callable[[str], bool] | None,
+    ) -> None:
         self.vault = vault
         self.max_bytes = max_bytes
         self.text_fields = text_fields

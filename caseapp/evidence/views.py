@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -53,8 +63,14 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
         return _refused(400, _("Your session expired. Reload the page and try again."))
     try:
         added = ingest.take_upload(
-            db.session, runtime(), case, current_user, request.stream, request.content_type,
-            request.content_length, str(get_timezone()),
+            db.session,
+            runtime(),
+            case,
+            current_user,
+            request.stream,
+            request.content_type,
+            request.content_length,
+            str(get_timezone()),
             csrf_check=None if header_token is not None else _csrf_valid,
         )
     except UploadError as exc:
@@ -64,9 +80,20 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return _refused(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     if _wants_json():
-        return jsonify({"items": [{"id": e.id, "name": e.name, "sha256": e.sha256, "size": e.size,
-                                   "url": url_for("evidence.show", case_id=case.id, evidence_id=e.id)}
-                                  for e in added]}), 201
+        return jsonify(
+            {
+                "items": [
+                    {
+                        "id": e.id,
+                        "name": e.name,
+                        "sha256": e.sha256,
+                        "size": e.size,
+                        "url": url_for("evidence.show", case_id=case.id, evidence_id=e.id),
+                    }
+                    for e in added
+                ]
+            }
+        ), 201
     flash(_("%(count)d file(s) added to the vault.", count=len(added)), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="evidence"))
 
@@ -97,17 +124,22 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
     item = load_evidence(case_id, evidence_id)
     vault = runtime().vault
     try:
+        text = evidence_service.text_of(vault, item)
         page = render_template(
-            "evidence/show.html", case=load_case(case_id), item=item,
+            "evidence/show.html",
+            case=load_case(case_id),
+            item=item,
             reading=evidence_service.reading_of(vault, item),
-            text=evidence_service.text_of(vault, item),
+            text=evidence_service.email_body(text) if item.kind == "email" else text,
             html=_derived_html(item),
             transcript=evidence_service.transcript_of(vault, item),
             renditions=evidence_service.rendition_roles(item),
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    evidence_service.record_access(db.session, runtime().head_key, current_user, item, "evidence.viewed")
+    evidence_service.record_access(
+        db.session, runtime().head_key, current_user, item, "evidence.viewed"
+    )
     db.session.commit()
     return page
 
@@ -125,7 +157,9 @@ def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         chunks = evidence_service.open_original(runtime().vault, item)
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    evidence_service.record_access(db.session, runtime().head_key, current_user, item, "evidence.downloaded")
+    evidence_service.record_access(
+        db.session, runtime().head_key, current_user, item, "evidence.downloaded"
+    )
     db.session.commit()
     return attachment_response(chunks, item)
 

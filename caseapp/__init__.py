@@ -46,6 +46,9 @@ def create_app(
 
     web.init_app(app)
     register_commands(app)
+    from caseapp.export.jobs import ThreadQueue
+
+    app.extensions["caseapp"].exporter = ThreadQueue(app)
     return app
 
 
@@ -54,7 +57,9 @@ def _import_models() -> None:
     import caseapp.accounts.models
     import caseapp.cases.models
     import caseapp.custody.models
-    import caseapp.evidence.models  # noqa: F401
+    import caseapp.evidence.models
+    import caseapp.export.models
+    import caseapp.shares.models  # noqa: F401
 
 
 def _build_runtime(settings: Settings) -> Runtime:

@@ -116,14 +116,27 @@ def run_command(host: str, port: int) -> None:
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
+@cli.command("verify", with_appcontext=False)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def verify_dossier_command(ctx: click.Context, file: Path) -> None:
+    """Check a dossier PDF or bundle ZIP. Exit 0 intact, 1 not intact, 2 unreadable."""
+    # No app is needed: a dossier can be checked anywhere, trusting this instance's
+    # certificate only when one is beside it.
+    from caseapp.export.cli import verify_command
+
+    ctx.invoke(verify_command, file=file)
+
+
 def register_commands(app: Flask) -> None:
     """Attach every capability's command group to the app's CLI."""
     from caseapp.accounts.cli import token_group, user_group
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
     from caseapp.evidence.cli import vault_group
+    from caseapp.export.cli import export_command
 
-    for command in (user_group, token_group, custody_group, vault_group, demo_command):
+    for command in (user_group, token_group, custody_group, vault_group, export_command, demo_command):
         app.cli.add_command(command)
 
 

@@ -25,10 +25,14 @@ def init_app(app: Flask) -> None:
     from caseapp.api import bp as api_bp
     from caseapp.cases.views import bp as cases_bp
     from caseapp.evidence.views import bp as evidence_bp
+    from caseapp.export.views import bp as export_bp
+    from caseapp.shares.views import bp as shares_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(export_bp)
+    app.register_blueprint(shares_bp)
     app.register_blueprint(api_bp)
 
     login_manager.login_view = "accounts.login"

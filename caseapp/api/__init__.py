@@ -13,4 +13,15 @@ from caseapp.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-from caseapp.api import auth, cases, comments, custody, errors, evidence, openapi, shares  # noqa: E402, F401  (routes register on bp)
+# Route modules register themselves on `bp`.
+from caseapp.api import (  # noqa: E402, F401
+    auth,
+    cases,
+    comments,
+    custody,
+    dossiers,
+    errors,
+    evidence,
+    openapi,
+    shares,
+)

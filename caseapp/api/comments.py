@@ -40,7 +40,10 @@ def list_comments(case_id: str):  # type: ignore[no-untyped-def]
     limit, cursor = page_args()
     read_at = comments.read_until(db.session, api_user(), case_id)
     page = comments.list_comments(db.session, access, limit=limit, cursor=cursor)
-    body = {"items": [comment_json(c, read_at) for c in page.items], "next_cursor": page.next_cursor}
+    body = {
+        "items": [comment_json(c, read_at) for c in page.items],
+        "next_cursor": page.next_cursor,
+    }
     if page.next_cursor is None:
         comments.mark_read(db.session, api_user(), case_id)
         db.session.commit()

@@ -10,6 +10,7 @@ from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
 from caseapp.evidence.upload import UploadError
+from caseapp.export.service import DossierNotFound, DossierNotIntact, DossierNotReady
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
@@ -42,6 +43,7 @@ def _invalid(exc: InvalidFields) -> Any:
 @bp.errorhandler(CaseNotFound)
 @bp.errorhandler(EventNotFound)
 @bp.errorhandler(EvidenceNotFound)
+@bp.errorhandler(DossierNotFound)
 @bp.errorhandler(ShareNotFound)
 def _not_found(exc: Exception) -> Any:
     db.session.rollback()
@@ -82,3 +84,13 @@ def _forbidden(exc: Exception) -> Any:
 def _originals_not_shared(exc: OriginalsNotShared) -> Any:
     db.session.rollback()
     return json_error(403, "forbidden", "this share does not include the original files")
+
+
+@bp.errorhandler(DossierNotReady)
+def _dossier_not_ready(exc: DossierNotReady) -> Any:
+    return json_error(409, "not_ready", "the dossier is not built yet, or its build failed")
+
+
+@bp.errorhandler(DossierNotIntact)
+def _dossier_not_intact(exc: DossierNotIntact) -> Any:
+    return json_error(409, "not_intact", "the stored dossier failed its integrity check")

@@ -72,6 +72,7 @@ _PAGING = [
     {"name": "cursor", "in": "query", "schema": {"type": "string"}},
 ]
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_DOSSIER_ID = {"name": "dossier_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _EVIDENCE_ID = {"name": "evidence_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _UPLOAD_ERRORS = {
     "413": {"$ref": "#/components/responses/TooLarge"},
@@ -233,6 +234,28 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "EvidencePage": _page("Evidence"),
+    "Dossier": {
+        "type": "object", "required": ["id", "case_id", "status", "lang", "recipient", "sha256"],
+        "properties": {
+            "id": {"type": "string"}, "case_id": {"type": "string"},
+            "status": {"type": "string", "enum": ["queued", "building", "ready", "failed"]},
+            "lang": {"type": "string", "enum": ["zh", "en"]}, "recipient": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"}, "finished_at": _TIME,
+            "sha256": _NULLABLE_STRING, "size": {"type": ["integer", "null"]},
+            "bundle_sha256": _NULLABLE_STRING, "bundle_size": {"type": ["integer", "null"]},
+            "evidence_count": {"type": "integer"}, "custody_head": _NULLABLE_STRING,
+            "error": _NULLABLE_STRING, "pdf_url": _NULLABLE_STRING, "bundle_url": _NULLABLE_STRING,
+        },
+    },
+    "DossierRequest": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "lang": {"type": "string", "enum": ["zh", "en"], "default": "zh"},
+            "recipient": {"type": "string", "default": "consumer_association", "enum": [
+                "consumer_association", "financial_regulator", "company_complaints", "lawyer"]},
+        },
+    },
+    "DossierPage": _page("Dossier"),
     "CasePage": _page("Case"),
     "EventPage": _page("Event"),
     "CustodyLog": {
@@ -322,6 +345,29 @@ PATHS: dict[str, Any] = {
             },
         },
     },
+    "/cases/{case_id}/dossiers": {
+        "get": _op("The case's dossiers, newest first", {"200": _json(_ref("DossierPage"))},
+                   params=[_CASE_ID], tag="dossiers"),
+        "post": _op("Export a dossier; it builds in the background",
+                    {"202": _json(_ref("Dossier"), "Accepted, building"), **_INVALID},
+                    params=[_CASE_ID], body="DossierRequest", tag="dossiers"),
+    },
+    "/dossiers/{dossier_id}": {
+        "get": _op("A dossier's status and, once ready, its SHA-256", {"200": _json(_ref("Dossier"))},
+                   params=[_DOSSIER_ID], tag="dossiers"),
+    },
+    "/dossiers/{dossier_id}/pdf": {
+        "get": _op("The signed PDF", {
+            "200": {"description": "The PDF", "content": {"application/pdf": {"schema": {"type": "string"}}}},
+            "409": {"$ref": "#/components/responses/NotReady"},
+        }, params=[_DOSSIER_ID], tag="dossiers"),
+    },
+    "/dossiers/{dossier_id}/bundle": {
+        "get": _op("The ZIP bundle: PDF, originals, manifest, time stamp, certificates", {
+            "200": {"description": "The bundle", "content": {"application/zip": {"schema": {"type": "string"}}}},
+            "409": {"$ref": "#/components/responses/NotReady"},
+        }, params=[_DOSSIER_ID], tag="dossiers"),
+    },
     "/evidence/{evidence_id}": {
         "get": _op(
             "Metadata, with what was read (parsed), warnings and children",
@@ -375,6 +421,193 @@ PATHS: dict[str, Any] = {
 }
 
 
+# -- shares and comments (advocates) ----------------------------------------------
+
+_SHARE_ID = {"name": "share_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_FORBIDDEN = _json(_ref("Error"), "Shared with you read-only: not yours to change")
+_REVIEW = {
+    "type": "string",
+    "enum": ["new", "in_review", "needs_more_evidence", "accepted", "closed"],
+}
+_SHARE_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "case_id": {"type": "string"},
+    "kind": {"type": "string", "enum": ["advocate", "link"]},
+    "advocate_email": _NULLABLE_STRING,
+    "label": {"type": "string"},
+    "allow_originals": {"type": "boolean"},
+    "evidence_ids": {"type": ["array", "null"], "items": {"type": "string"}},
+    "review_state": _REVIEW,
+    "state": {"type": "string", "enum": ["open", "expired", "revoked"]},
+    "created_at": {"type": "string", "format": "date-time"},
+    "expires_at": {"type": "string", "format": "date-time"},
+    "revoked_at": _TIME,
+    "pending_invitation": {"type": "boolean"},
+}
+
+SCHEMAS.update(
+    {
+        "ShareInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "advocate_email": {"type": ["string", "null"], "maxLength": 254},
+                "link": {"type": "boolean"},
+                "expires_at": {
+                    "type": ["string", "null"],
+                    "description": "ISO 8601; default 30 days from now, at most a year",
+                },
+                "allow_originals": {"type": "boolean"},
+                "evidence_ids": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string"},
+                    "description": "only these items; omitted: every item, future ones too",
+                },
+                "label": {"type": ["string", "null"], "maxLength": 120},
+            },
+        },
+        "Share": {
+            "type": "object",
+            "required": ["id", "case_id", "kind", "expires_at", "state"],
+            "properties": _SHARE_PROPERTIES,
+        },
+        "ShareCreated": {
+            "type": "object",
+            "required": ["id", "case_id", "kind", "expires_at", "state"],
+            "properties": {
+                **_SHARE_PROPERTIES,
+                "url": {
+                    "type": "string",
+                    "description": "link shares: the address with the token, shown once",
+                },
+                "invite_url": {
+                    "type": "string",
+                    "description": "advocates without an account: their invitation, shown once",
+                },
+            },
+        },
+        "SharePage": _page("Share"),
+        "SharedCase": {
+            "type": "object",
+            "required": ["id", "case_id", "case_title", "expires_at", "review_state"],
+            "properties": {
+                "id": {"type": "string"},
+                "case_id": {"type": "string"},
+                "case_title": {"type": "string"},
+                "counterparty": {"type": "string"},
+                "complainant": {"type": "string"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "review_state": _REVIEW,
+                "allow_originals": {"type": "boolean"},
+                "last_activity_at": {"type": "string", "format": "date-time"},
+                "unread_comments": {"type": "integer"},
+            },
+        },
+        "SharedCasePage": _page("SharedCase"),
+        "ReviewInput": {
+            "type": "object",
+            "required": ["review_state"],
+            "additionalProperties": False,
+            "properties": {"review_state": _REVIEW},
+        },
+        "Comment": {
+            "type": "object",
+            "required": ["id", "case_id", "author_role", "body", "created_at", "unread"],
+            "properties": {
+                "id": {"type": "string"},
+                "case_id": {"type": "string"},
+                "share_id": _NULLABLE_STRING,
+                "evidence_id": _NULLABLE_STRING,
+                "author": _NULLABLE_STRING,
+                "author_role": {"type": "string", "enum": ["owner", "advocate"]},
+                "body": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "unread": {"type": "boolean"},
+            },
+        },
+        "CommentInput": {
+            "type": "object",
+            "required": ["body"],
+            "additionalProperties": False,
+            "properties": {
+                "body": {"type": "string", "maxLength": 10000},
+                "evidence_id": {"type": ["string", "null"], "description": "comment on this item"},
+                "share_id": {
+                    "type": ["string", "null"],
+                    "description": "owner only: to this advocate's share; omitted: every advocate",
+                },
+            },
+        },
+        "CommentPage": _page("Comment"),
+    }
+)
+
+PATHS.update(
+    {
+        "/cases/{case_id}/shares": {
+            "get": _op(
+                "The case's shares, newest first (owner)",
+                {"200": _json(_ref("SharePage")), "403": _FORBIDDEN},
+                params=[_CASE_ID],
+                tag="shares",
+            ),
+            "post": _op(
+                "Share the case with an advocate or as a link (owner)",
+                {"201": _json(_ref("ShareCreated"), "Shared"), "403": _FORBIDDEN, **_INVALID},
+                params=[_CASE_ID],
+                body="ShareInput",
+                tag="shares",
+            ),
+        },
+        "/shares/{share_id}": {
+            "patch": _op(
+                "Set the review state (the advocate the share is for)",
+                {"200": _json(_ref("SharedCase")), "403": _FORBIDDEN, **_INVALID},
+                params=[_SHARE_ID],
+                body="ReviewInput",
+                tag="shares",
+            ),
+            "delete": _op(
+                "Revoke a share, at once (owner)",
+                {"204": {"description": "Revoked"}, "403": _FORBIDDEN},
+                params=[_SHARE_ID],
+                tag="shares",
+            ),
+        },
+        "/shared": {
+            "get": _op(
+                "The shares open to me as an advocate, newest activity first",
+                {"200": _json(_ref("SharedCasePage"))},
+                tag="shares",
+            ),
+        },
+        "/cases/{case_id}/comments": {
+            "get": _op(
+                "Comments between the complainant and advocates, oldest first",
+                {"200": _json(_ref("CommentPage"))},
+                params=[_CASE_ID, *_PAGING],
+                tag="shares",
+            ),
+            "post": _op(
+                "Write a comment",
+                {"201": _json(_ref("Comment"), "Created"), "403": _FORBIDDEN, **_INVALID},
+                params=[_CASE_ID],
+                body="CommentInput",
+                tag="shares",
+            ),
+        },
+    }
+)
+
+# An advocate reads a shared case but any change is 403, as is an original not shared.
+for _path, _item in PATHS.items():
+    for _method, _operation in _item.items():
+        if ("{case_id}" in _path or "{evidence_id}" in _path) and (
+            _method != "get" or _path.endswith("/content")
+        ):
+            _operation["responses"].setdefault("403", _FORBIDDEN)
+
+
 def _error_response(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
@@ -402,6 +635,7 @@ def document() -> dict[str, Any]:
                 "TooLarge": _error_response("Too large"),
                 "Unsupported": _error_response("Unsupported media type"),
                 "NotIntact": _error_response("Stored evidence failed its integrity check"),
+                "NotReady": _error_response("The dossier is not built yet, or failed"),
             },
         },
     }

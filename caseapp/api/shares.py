@@ -29,7 +29,9 @@ def share_json(share: Share) -> dict[str, Any]:
         "advocate_email": share.advocate_email,
         "label": share.label,
         "allow_originals": share.allow_originals,
-        "evidence_ids": None if share.all_evidence else sorted(item.evidence_id for item in share.items),
+        "evidence_ids": None
+        if share.all_evidence
+        else sorted(item.evidence_id for item in share.items),
         "review_state": share.review_state,
         "state": share.state(utcnow()),
         "created_at": utc_iso(share.created_at),
@@ -58,7 +60,9 @@ def shared_json(share: Share) -> dict[str, Any]:
 @bp.post("/cases/<case_id>/shares")
 def create_share(case_id: str):  # type: ignore[no-untyped-def]
     case = owned_case(db.session, api_user(), case_id)
-    created = service.create_share(db.session, runtime().head_key, api_user(), case, json_body(), user_zone())
+    created = service.create_share(
+        db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
+    )
     db.session.commit()
     body = share_json(created.share)
     if created.link_token:
@@ -71,7 +75,12 @@ def create_share(case_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/cases/<case_id>/shares")
 def list_shares(case_id: str):  # type: ignore[no-untyped-def]
     case = owned_case(db.session, api_user(), case_id)
-    return jsonify({"items": [share_json(s) for s in service.case_shares(db.session, case)], "next_cursor": None})
+    return jsonify(
+        {
+            "items": [share_json(s) for s in service.case_shares(db.session, case)],
+            "next_cursor": None,
+        }
+    )
 
 
 @bp.delete("/shares/<share_id>")
@@ -90,10 +99,16 @@ def review_share(share_id: str):  # type: ignore[no-untyped-def]
     data = json_body()
     unknown = sorted(set(data) - {"review_state"})
     if unknown or "review_state" not in data:
-        return json_error(422, "invalid_fields", "some fields are missing or invalid",
-                          fields={name: "is not a field you can change" for name in unknown}
-                          or {"review_state": "is required"})
-    service.set_review_state(db.session, runtime().head_key, api_user(), share, data["review_state"])
+        return json_error(
+            422,
+            "invalid_fields",
+            "some fields are missing or invalid",
+            fields={name: "is not a field you can change" for name in unknown}
+            or {"review_state": "is required"},
+        )
+    service.set_review_state(
+        db.session, runtime().head_key, api_user(), share, data["review_state"]
+    )
     db.session.commit()
     return jsonify(shared_json(share))
 
@@ -104,6 +119,7 @@ def shared_with_me():  # type: ignore[no-untyped-def]
     for share in service.advocate_shares(db.session, api_user()):
         body = shared_json(share)
         body["unread_comments"] = comments.unread_count(
-            db.session, case_access(db.session, share.case_id, user=api_user()))
+            db.session, case_access(db.session, share.case_id, user=api_user())
+        )
         items.append(body)
     return jsonify({"items": items, "next_cursor": None})

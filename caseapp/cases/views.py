@@ -18,6 +18,8 @@ from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.pagination import BadCursor
 from caseapp.runtime import runtime
+from caseapp.shares.viewer import owner_case, viewer_access
+from caseapp.shares.views import owner_panels, shared_case_page
 from caseapp.timezones import input_value
 
 bp = Blueprint("cases", __name__)
@@ -35,11 +37,8 @@ def _vocabulary() -> dict[str, object]:
 
 
 def load_case(case_id: str) -> Case:
-    """The current user's case, or 404 (also for someone else's case)."""
-    try:
-        return service.get_case(db.session, current_user, case_id)
-    except service.CaseNotFound:
-        abort(404)
+    """The current user's own case, to change it: 404 when not theirs, 403 when only shared."""
+    return owner_case(case_id)
 
 
 def load_contact(case: Case, event_id: str) -> Event:
@@ -57,6 +56,8 @@ def _tz() -> str:
 @bp.route("/")
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
+    if current_user.role == "advocate":
+        return redirect(url_for("shares.dashboard"))
     recent = service.list_cases(db.session, current_user, limit=5, cursor=None)
     return render_template(
         "cases/dashboard.html",
@@ -106,9 +107,11 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cases/<case_id>")
-@login_required
 def show(case_id: str):  # type: ignore[no-untyped-def]
-    case = load_case(case_id)
+    access = viewer_access(case_id)
+    if not access.is_owner:
+        return shared_case_page(access)
+    case = access.case
     return render_template(
         "cases/show.html",
         case=case,
@@ -117,6 +120,7 @@ def show(case_id: str):  # type: ignore[no-untyped-def]
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence_service.all_evidence(db.session, case),
         max_upload_bytes=runtime().settings.max_upload_bytes,
+        **owner_panels(case),
     )
 
 

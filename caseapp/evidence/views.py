@@ -28,15 +28,19 @@ from caseapp.evidence.upload import UploadError
 from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
 from caseapp.runtime import runtime
+from caseapp.shares.access import CaseAccess, visible_evidence
+from caseapp.shares.service import record_look
+from caseapp.shares.viewer import viewer_access
+from caseapp.shares.views import shared_evidence_page
 
 bp = Blueprint("evidence", __name__)
 
 
-def load_evidence(case_id: str, evidence_id: str) -> Evidence:
-    """An item of the current user's case, or 404."""
-    case = load_case(case_id)
+def load_evidence(case_id: str, evidence_id: str) -> tuple[CaseAccess, Evidence]:
+    """An item the visitor may see (owner, advocate or link), with their access; or 404."""
+    access = viewer_access(case_id)
     try:
-        return evidence_service.evidence_in_case(db.session, case, evidence_id)
+        return access, visible_evidence(db.session, access, evidence_id)
     except evidence_service.EvidenceNotFound:
         abort(404)
 
@@ -119,15 +123,16 @@ def _upload_message(exc: UploadError) -> str:
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>")
-@login_required
 def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
-    item = load_evidence(case_id, evidence_id)
+    access, item = load_evidence(case_id, evidence_id)
     vault = runtime().vault
     try:
+        if not access.is_owner:
+            return shared_evidence_page(access, item)
         text = evidence_service.text_of(vault, item)
         page = render_template(
             "evidence/show.html",
-            case=load_case(case_id),
+            case=access.case,
             item=item,
             reading=evidence_service.reading_of(vault, item),
             text=evidence_service.email_body(text) if item.kind == "email" else text,
@@ -137,9 +142,7 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    evidence_service.record_access(
-        db.session, runtime().head_key, current_user, item, "evidence.viewed"
-    )
+    record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
     db.session.commit()
     return page
 
@@ -150,24 +153,22 @@ def _derived_html(item: Evidence) -> str | None:
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>/original")
-@login_required
 def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
-    item = load_evidence(case_id, evidence_id)
+    access, item = load_evidence(case_id, evidence_id)
+    if not access.allow_originals:
+        abort(403)
     try:
         chunks = evidence_service.open_original(runtime().vault, item)
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    evidence_service.record_access(
-        db.session, runtime().head_key, current_user, item, "evidence.downloaded"
-    )
+    record_look(db.session, runtime().head_key, access, item, "evidence.downloaded")
     db.session.commit()
     return attachment_response(chunks, item)
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>/renditions/<role>")
-@login_required
 def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-untyped-def]
-    item = load_evidence(case_id, evidence_id)
+    _access, item = load_evidence(case_id, evidence_id)
     try:
         found = evidence_service.rendition(runtime().vault, item, role)
     except evidence_service.EvidenceNotIntact:
@@ -181,12 +182,12 @@ def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-unt
 
 
 @bp.route("/cases/<case_id>/evidence/search")
-@login_required
 def search(case_id: str):  # type: ignore[no-untyped-def]
-    case = load_case(case_id)
+    access = viewer_access(case_id)
     query = request.args.get("q", "")[:200]
     try:
-        hits = evidence_service.search_case(db.session, runtime().vault, case, query)
+        hits = evidence_service.search_case(db.session, runtime().vault, access.case, query)
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    return render_template("evidence/search.html", case=case, query=query, hits=hits)
+    hits = [hit for hit in hits if access.sees(hit.evidence)]
+    return render_template("evidence/search.html", case=access.case, query=query, hits=hits)

@@ -85,3 +85,20 @@ document.addEventListener("submit", (event) => {
   }
   zone.addEventListener("drop", (e) => sendAll(e.dataTransfer.files));
 })();
+
+// Dossiers being built: poll their status and reload once one is done.
+(() => {
+  const pending = document.querySelectorAll("[data-poll]");
+  if (!pending.length) return;
+  const check = async () => {
+    for (const item of pending) {
+      try {
+        const reply = await fetch(item.dataset.poll, { headers: { Accept: "application/json" } });
+        const state = await reply.json();
+        if (state.status === "ready" || state.status === "failed") { window.location.reload(); return; }
+      } catch (err) { /* try again on the next tick */ }
+    }
+    setTimeout(check, 1500);
+  };
+  setTimeout(check, 1500);
+})();

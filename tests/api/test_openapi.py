@@ -50,5 +50,9 @@ def test_real_answers_match_the_schemas(api, document, samples):
         "file": (io.BytesIO((samples / "msg" / "msgInMsgInMsg.msg").read_bytes()), "m.msg")}).get_json()
     _check(document, "Evidence", evidence)
     _check(document, "EvidencePage", api.get(f"/api/v1/cases/{case['id']}/evidence").get_json())
+    dossier = api.post(f"/api/v1/cases/{case['id']}/dossiers", json={"lang": "en"})
+    assert dossier.status_code == 202
+    _check(document, "Dossier", dossier.get_json())
+    _check(document, "DossierPage", api.get(f"/api/v1/cases/{case['id']}/dossiers").get_json())
     _check(document, "Error", api.get("/api/v1/cases/nope").get_json())
     _check(document, "Error", api.post("/api/v1/cases", json={}).get_json())

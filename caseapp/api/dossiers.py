@@ -1,0 +1,102 @@
+"""Dossiers over JSON: request an export, follow it, download the PDF and the bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, url_for
+
+from caseapp.api import bp
+from caseapp.api.auth import api_user
+from caseapp.api.errors import json_body
+from caseapp.cases import service as cases
+from caseapp.export import service as dossiers
+from caseapp.export.models import Dossier
+from caseapp.extensions import db
+from caseapp.runtime import runtime
+from caseapp.timezones import utc_iso
+
+
+def dossier_json(dossier: Dossier) -> dict[str, Any]:
+    """A dossier as the API shows it."""
+    ready = dossier.status == "ready"
+    return {
+        "id": dossier.id,
+        "case_id": dossier.case_id,
+        "status": dossier.status,
+        "lang": dossier.lang,
+        "recipient": dossier.recipient,
+        "created_at": utc_iso(dossier.created_at),
+        "finished_at": utc_iso(dossier.finished_at),
+        "sha256": dossier.sha256,
+        "size": dossier.size,
+        "bundle_sha256": dossier.bundle_sha256,
+        "bundle_size": dossier.bundle_size,
+        "evidence_count": dossier.evidence_count,
+        "custody_head": dossier.custody_head,
+        "error": dossier.error or None,
+        "pdf_url": url_for("api.dossier_pdf", dossier_id=dossier.id) if ready else None,
+        "bundle_url": url_for("api.dossier_bundle", dossier_id=dossier.id) if ready else None,
+    }
+
+
+def _load(dossier_id: str) -> Dossier:
+    dossier = db.session.get(Dossier, dossier_id) if dossier_id else None
+    if dossier is None:
+        raise dossiers.DossierNotFound(dossier_id)
+    case = cases.get_case(db.session, api_user(), dossier.case_id)
+    return dossiers.dossier_in_case(db.session, case, dossier_id)
+
+
+@bp.post("/cases/<case_id>/dossiers")
+def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
+    case = cases.get_case(db.session, api_user(), case_id)
+    body = json_body()
+    dossier = dossiers.request_dossier(
+        db.session, case, api_user(), body.get("lang", "zh"), body.get("recipient", "consumer_association"))
+    db.session.commit()
+    runtime().exporter.submit(dossier.id)
+    response = jsonify(dossier_json(dossier))
+    response.headers["Location"] = url_for("api.get_dossier", dossier_id=dossier.id)
+    return response, 202
+
+
+@bp.get("/cases/<case_id>/dossiers")
+def list_case_dossiers(case_id: str):  # type: ignore[no-untyped-def]
+    case = cases.get_case(db.session, api_user(), case_id)
+    return jsonify({"items": [dossier_json(d) for d in dossiers.list_dossiers(db.session, case)],
+                    "next_cursor": None})
+
+
+@bp.get("/dossiers/<dossier_id>")
+def get_dossier(dossier_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(dossier_json(_load(dossier_id)))
+
+
+def _download(dossier_id: str, which: str) -> Response:
+    dossier = _load(dossier_id)
+    chunks = dossiers.open_file(runtime().vault, dossier, which)
+    dossiers.record_download(db.session, runtime().head_key, api_user(), dossier, which)
+    db.session.commit()
+    return dossier_response(chunks, dossier, which)
+
+
+def dossier_response(chunks: Any, dossier: Dossier, which: str) -> Response:
+    """A dossier file as a download, with its SHA-256 in a header."""
+    media_type, extension = ("application/pdf", "pdf") if which == "pdf" else ("application/zip", "zip")
+    response = Response(chunks, content_type=media_type, direct_passthrough=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="dossier-{dossier.id}.{extension}"'
+    response.headers["Content-Length"] = str(dossier.size if which == "pdf" else dossier.bundle_size)
+    response.headers["X-Content-SHA256"] = (dossier.sha256 if which == "pdf" else dossier.bundle_sha256) or ""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/dossiers/<dossier_id>/pdf")
+def dossier_pdf(dossier_id: str):  # type: ignore[no-untyped-def]
+    return _download(dossier_id, "pdf")
+
+
+@bp.get("/dossiers/<dossier_id>/bundle")
+def dossier_bundle(dossier_id: str):  # type: ignore[no-untyped-def]
+    return _download(dossier_id, "bundle")

@@ -1,0 +1,84 @@
+"""`caseapp export` and `caseapp verify`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from caseapp.cases.models import Case
+from caseapp.config import instance_path_from_env
+from caseapp.export.context import LANGS, RECIPIENT_KINDS
+from caseapp.export.dossier import build
+from caseapp.export.models import Dossier
+from caseapp.export.service import instance_certificates
+from caseapp.export.signing import SigningIdentityMissing, TimeStampFailed
+from caseapp.export.verify import verify_file
+from caseapp.extensions import db
+from caseapp.runtime import runtime
+
+
+@click.command("export")
+@click.argument("case_id")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed PDF.")
+@click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the ZIP bundle (PDF, originals, manifest, time stamp, certificates).")
+@click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
+@click.option("--recipient", type=click.Choice(RECIPIENT_KINDS), default="consumer_association",
+              show_default=True)
+@with_appcontext
+def export_command(case_id: str, output: Path, bundle: Path | None, lang: str, recipient: str) -> None:
+    """Write a signed, time-stamped dossier of CASE_ID."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise click.ClickException(f"no case with id {case_id}")
+    rt = runtime()
+    dossier = Dossier(case_id=case.id, requested_by_id=None, lang=lang, recipient=recipient)
+    db.session.add(dossier)
+    db.session.commit()
+    try:
+        build(db.session, rt, dossier)
+    except (SigningIdentityMissing, TimeStampFailed) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    _copy_blob(dossier.pdf_blob_id, output)
+    click.echo(f"dossier {dossier.id}: {output} ({dossier.size} bytes, sha256 {dossier.sha256})")
+    if bundle is not None:
+        _copy_blob(dossier.bundle_blob_id, bundle)
+        click.echo(f"bundle: {bundle} ({dossier.bundle_size} bytes, sha256 {dossier.bundle_sha256})")
+
+
+def _copy_blob(blob_id: str | None, target: Path) -> None:
+    assert blob_id is not None
+    try:
+        with target.open("wb") as handle:
+            for chunk in runtime().vault.open(blob_id):
+                handle.write(chunk)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc.strerror}") from exc
+
+
+@click.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def verify_command(file: Path) -> None:
+    """Check a dossier PDF or bundle ZIP. Exit 0 intact, 1 not intact, 2 unreadable."""
+    keys = instance_path_from_env() / "keys"
+    trusted = instance_certificates(keys) or None
+    report = verify_file(file, trusted)
+    labels = {"intact": "INTACT", "not_intact": "NOT INTACT", "unreadable": "UNREADABLE"}
+    click.echo(f"{labels[report.status]}: {file}")
+    for reason in report.reasons:
+        click.echo(f"  - {reason}")
+    if report.signer_fingerprint:
+        trust = ("this instance's certificate" if report.signer_trusted
+                 else "compare it with the fingerprint the sender published")
+        click.echo(f"  signer: {report.signer_subject or '?'}")
+        click.echo(f"  signer certificate SHA-256: {report.signer_fingerprint} ({trust})")
+    if report.signed_at:
+        click.echo(f"  signed at: {report.signed_at.isoformat()}")
+    if report.timestamp_at:
+        click.echo(f"  time stamp: {report.timestamp_at.isoformat()}")
+    sys.exit(report.exit_code)

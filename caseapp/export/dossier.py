@@ -1,0 +1,209 @@
+"""Building a dossier from a case: the context from the database and vault, then the
+signed PDF and bundle into the vault, and the custody entry that records it.
+
+`build` is what every export path runs (the background worker, the CLI), so a dossier
+is the same however it was asked for.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask_babel import force_locale
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
+from caseapp.custody import log as custody
+from caseapp.database import new_id, utcnow
+from caseapp.evidence import service as evidence_service
+from caseapp.evidence.models import Evidence
+from caseapp.evidence.vault import Vault
+from caseapp.export.context import (
+    LANGS,
+    RECIPIENT_KINDS,
+    CaseInfo,
+    CustodyInfo,
+    DossierContext,
+    EventInfo,
+    EvidenceInfo,
+    ImageRef,
+)
+from caseapp.export.models import Dossier
+from caseapp.export.pipeline import produce_bundle, produce_dossier
+from caseapp.export.signing import Signer
+from caseapp.fields import InvalidFields
+from caseapp.runtime import Runtime
+from caseapp.timezones import default_zone_for
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
+
+
+def check_request(lang: Any, recipient: Any) -> tuple[str, str]:
+    """Validate an export request's language and recipient (InvalidFields otherwise)."""
+    errors = {}
+    if lang not in LANGS:
+        errors["lang"] = f"must be one of: {', '.join(LANGS)}"
+    if recipient not in RECIPIENT_KINDS:
+        errors["recipient"] = f"must be one of: {', '.join(RECIPIENT_KINDS)}"
+    if errors:
+        raise InvalidFields(errors)
+    return lang, recipient
+
+
+def signer_for(rt: Runtime) -> Signer:
+    """The instance's signer, with the external time stamp authority when configured."""
+    return Signer(rt.settings.keys_path, rt.settings.tsa_url)
+
+
+def _vault_stream(vault: Vault, blob_id: str) -> Callable[[], BinaryIO]:
+    def open_stream() -> BinaryIO:
+        return _ChunkStream(iter(vault.open(blob_id)))
+
+    return open_stream
+
+
+class _ChunkStream(io.RawIOBase):
+    """A file-like view over the vault's authenticated plaintext segments."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _images(vault: Vault, item: Evidence) -> list[ImageRef]:
+    refs = []
+    for derivative in item.derivatives:
+        if derivative.role == "thumbnail" or derivative.role.startswith("page-"):
+            refs.append(ImageRef(
+                derivative.media_type,
+                (lambda blob_id=derivative.blob_id: vault.read_bytes(blob_id, 64 * 1024 * 1024)),
+                caption=derivative.role,
+            ))
+    return sorted(refs, key=lambda r: (r.caption != "thumbnail", len(r.caption), r.caption))
+
+
+def _evidence_info(vault: Vault, item: Evidence, numbers: dict[str, int]) -> EvidenceInfo:
+    reading = evidence_service.reading_of(vault, item)
+    html = evidence_service.derived_bytes(vault, item, "html")
+    return EvidenceInfo(
+        number=item.number, id=item.id, name=item.name, media_type=item.media_type,
+        kind=reading.kind, size=item.size, received_at=item.received_at, sha256=item.sha256,
+        original=_vault_stream(vault, item.blob_id), parsed=reading.parsed,
+        text=evidence_service.text_of(vault, item),
+        html=html.decode("utf-8") if html is not None else None,
+        transcript=evidence_service.transcript_of(vault, item), images=_images(vault, item),
+        parent_number=numbers.get(item.parent_id) if item.parent_id else None,
+        description=item.description or None,
+    )
+
+
+def build_context(session: Session, rt: Runtime, case: Case, dossier: Dossier) -> DossierContext:
+    """Everything the dossier shows, read from the database and the vault."""
+    owner = session.get(User, case.owner_id)
+    assert owner is not None
+    items = evidence_service.all_evidence(session, case)
+    numbers = {item.id: item.number for item in items}
+    entries = custody.entries(session, case.id)
+    head = custody.head_of(session, case.id)
+    with force_locale(_BABEL_LOCALE[dossier.lang]):
+        category = CATEGORY_BY_CODE.get(case.category)
+        case_info = CaseInfo(
+            id=case.id, title=case.title, counterparty=case.counterparty,
+            category_label=str(category.label) if category else case.category,
+            amount=case.amount, currency=case.currency, incident_at=case.incident_at,
+            desired_outcome=case.desired_outcome, description=case.description,
+            status_label=str(STATUSES.get(case.status, case.status)),
+            complainant_name=owner.display_name or owner.email, complainant_email=owner.email,
+        )
+        events = [
+            EventInfo(
+                occurred_at=e.occurred_at, channel_label=str(CHANNELS.get(e.channel, e.channel)),
+                direction_label=str(DIRECTIONS.get(e.direction, e.direction)),
+                reference=e.reference or None, representative=e.representative or None,
+                summary=e.summary, outcome=e.outcome or None, follow_up_at=e.follow_up_at,
+            )
+            for e in case.events
+        ]
+    return DossierContext(
+        dossier_id=dossier.id, lang=dossier.lang,  # type: ignore[arg-type]
+        recipient=dossier.recipient,  # type: ignore[arg-type]
+        generated_at=utcnow(), timezone=owner.timezone or default_zone_for(owner.locale),
+        case=case_info, events=events,
+        evidence=[_evidence_info(rt.vault, item, numbers) for item in items],
+        custody=[
+            CustodyInfo(seq=e.seq, at=e.at, actor=e.actor, action=e.action, subject=e.subject,
+                        details=json.loads(e.details), hash=e.hash)
+            for e in entries
+        ],
+        custody_head=head.hash if head else "",
+    )
+
+
+class _VaultFile(io.RawIOBase):
+    """Lets the bundle writer stream its ZIP straight into an encrypted blob."""
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._writer.write(bytes(data))
+        return len(data)
+
+
+def build(session: Session, rt: Runtime, dossier: Dossier) -> Dossier:
+    """Render, sign, time-stamp and bundle a requested dossier; store both in the vault.
+
+    The custody entry is appended first, so the dossier's own log (and its head hash)
+    records that it was exported.
+    """
+    case = session.get(Case, dossier.case_id)
+    assert case is not None
+    dossier.status = "building"
+    requester = session.get(User, dossier.requested_by_id) if dossier.requested_by_id else None
+    custody.record(
+        session, rt.head_key, case_id=case.id, actor=custody.actor_label(requester),
+        action="dossier.exported", subject=f"dossier:{dossier.id}",
+        details={"lang": dossier.lang, "recipient": dossier.recipient},
+    )
+    session.commit()
+    ctx = build_context(session, rt, case, dossier)
+    signer = signer_for(rt)
+    signed = produce_dossier(ctx, signer, STATIC_DIR)
+    pdf_blob = rt.vault.put_bytes(new_id(), signed.pdf)
+    with rt.vault.writer(new_id()) as writer:
+        out = io.BufferedWriter(_VaultFile(writer), 1024 * 1024)
+        produce_bundle(out, signed, ctx, signer)
+        out.flush()
+        bundle_blob = writer.close()
+    dossier.pdf_blob_id, dossier.sha256, dossier.size = pdf_blob.blob_id, pdf_blob.sha256, pdf_blob.size
+    dossier.bundle_blob_id, dossier.bundle_sha256 = bundle_blob.blob_id, bundle_blob.sha256
+    dossier.bundle_size = bundle_blob.size
+    dossier.evidence_count = len(ctx.evidence)
+    dossier.custody_head = ctx.custody_head
+    dossier.status, dossier.finished_at = "ready", utcnow()
+    session.commit()
+    return dossier

@@ -1,0 +1,227 @@
+"""Render a dossier to PDF with WeasyPrint, originals and manifest embedded as attachments.
+
+WeasyPrint only ever sees `DossierFetcher`: it serves the app's static files and the dossier's
+own images and originals by private schemes, and refuses everything else — no file://, no
+http(s), no data:, hence no redirects — so nothing in an email body can make the renderer read
+a local file or call out to the network while it builds a document we then sign.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import mimetypes
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image, ImageOps
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from caseapp.export.context import DossierContext, ImageRef
+from caseapp.export.html import (
+    EVIDENCE_SCHEME,
+    MAX_IMAGES_PER_ITEM,
+    STATIC_SCHEME,
+    TEMPLATE_DIR,
+    render_html,
+)
+from caseapp.export.manifest import (
+    MANIFEST_NAME,
+    attachment_name,
+    build_manifest,
+    manifest_bytes,
+)
+
+ORIGINAL_SCHEME = "caseapp-original"
+MANIFEST_URL = "caseapp-manifest:manifest.json"
+MAX_IMAGE_SIDE = 1600
+MAX_IMAGE_PIXELS = 64_000_000
+_PASS_THROUGH_TYPES = {"image/jpeg", "image/png"}
+_READ_CHUNK = 1024 * 1024
+_IMAGE_WORKERS = min(4, os.cpu_count() or 1)
+
+log = logging.getLogger(__name__)
+
+
+class FetchRefused(ValueError):
+    """The dossier renderer asked for a URL outside the app's static files and the dossier."""
+
+
+class OriginalMismatch(RuntimeError):
+    """An original read for embedding does not match the SHA-256 or size on record."""
+
+
+class DossierFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves only the app's static files and this dossier."""
+
+    def __init__(self, ctx: DossierContext, static_dir: Path | None, manifest: bytes) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+        self._ctx = ctx
+        self._static_root = Path(static_dir).resolve() if static_dir is not None else None
+        self._manifest = manifest
+        self.refused: list[str] = []
+        self.original_errors: list[str] = []
+        self.embedded: set[int] = set()
+        self._images: dict[str, Future[tuple[bytes, str]]] = {}
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        """Answer one URL WeasyPrint asks for, or raise `FetchRefused`."""
+        scheme, _, rest = url.partition(":")
+        if scheme == STATIC_SCHEME:
+            return self._static(url, rest)
+        if scheme == EVIDENCE_SCHEME:
+            return self._image(url, rest)
+        if scheme == ORIGINAL_SCHEME:
+            return self._original(url, rest)
+        if url == MANIFEST_URL:
+            return URLFetcherResponse(url, self._manifest, {"Content-Type": "application/json"})
+        self.refused.append(url[:200])
+        raise FetchRefused(f"refused to fetch {url[:200]!r}")
+
+    def _static(self, url: str, rest: str) -> URLFetcherResponse:
+        if self._static_root is None:
+            raise FetchRefused("no static folder configured")
+        # Resolve and check containment, so "../" or symlinks cannot leave the static folder.
+        target = (self._static_root / rest.lstrip("/")).resolve()
+        if not target.is_relative_to(self._static_root) or not target.is_file():
+            self.refused.append(url[:200])
+            raise FetchRefused(f"no such static file {rest[:200]!r}")
+        media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
+
+    def prefetch_images(self, pool: ThreadPoolExecutor) -> None:
+        """Start preparing every image the dossier shows, on `pool`, before layout asks.
+
+        Pillow releases the GIL while decoding and scaling, so this overlaps with WeasyPrint
+        parsing and styling the document on another core.
+        """
+        for item in self._ctx.evidence:
+            for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM]):
+                url = f"{EVIDENCE_SCHEME}:{item.number}/{index}"
+                self._images[url] = pool.submit(_prepare_ref, image)
+
+    def _image(self, url: str, rest: str) -> URLFetcherResponse:
+        pending = self._images.pop(url, None)
+        if pending is not None:
+            data, media_type = pending.result()
+        else:
+            number, _, index = rest.partition("/")
+            item = self._ctx.evidence_by_number(int(number))
+            if item is None:
+                raise FetchRefused(f"no evidence {number!r}")
+            data, media_type = _prepare_ref(item.images[int(index)])
+        return URLFetcherResponse(url, data, {"Content-Type": media_type})
+
+    def _original(self, url: str, rest: str) -> URLFetcherResponse:
+        item = self._ctx.evidence_by_number(int(rest))
+        if item is None:
+            raise FetchRefused(f"no evidence {rest!r}")
+        digest = hashlib.sha256()
+        buffer = io.BytesIO()
+        with item.original() as stream:
+            while chunk := stream.read(_READ_CHUNK):
+                digest.update(chunk)
+                buffer.write(chunk)
+        if digest.hexdigest() != item.sha256.lower() or buffer.tell() != item.size:
+            self.original_errors.append(attachment_name(item))
+            raise OriginalMismatch(f"original of evidence {item.number} does not match its record")
+        self.embedded.add(item.number)
+        return URLFetcherResponse(url, buffer.getvalue(), {"Content-Type": item.media_type})
+
+
+def prepare_image(data: bytes, media_type: str) -> tuple[bytes, str]:
+    """An image ready for the PDF: upright, at most MAX_IMAGE_SIDE pixels a side.
+
+    Small upright JPEGs and PNGs pass through untouched; everything else is decoded once
+    (with a pixel bound against decompression bombs) and re-encoded.
+    """
+    with Image.open(io.BytesIO(data)) as probe:
+        if probe.width * probe.height > MAX_IMAGE_PIXELS:
+            raise FetchRefused("image too large to render")
+        orientation = probe.getexif().get(0x0112, 1)
+        if (
+            media_type in _PASS_THROUGH_TYPES
+            and max(probe.size) <= MAX_IMAGE_SIDE
+            and orientation in (0, 1)
+        ):
+            return data, media_type
+        # Shrink first (thumbnail lets the JPEG decoder scale while decoding), then turn
+        # upright: the box is square, so the order does not change the result.
+        probe.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.BILINEAR,
+                        reducing_gap=2.0)
+        image = ImageOps.exif_transpose(probe) if orientation not in (0, 1) else probe
+        out = io.BytesIO()
+        if image.mode in ("RGBA", "LA", "P"):
+            image.save(out, "PNG", optimize=False)
+            return out.getvalue(), "image/png"
+        image.convert("RGB").save(out, "JPEG", quality=82)
+        return out.getvalue(), "image/jpeg"
+
+
+def _prepare_ref(image: ImageRef) -> tuple[bytes, str]:
+    return prepare_image(image.read(), image.media_type)
+
+
+def _pdf_date(moment: datetime) -> datetime:
+    # WeasyPrint formats attachment dates as UTC ("...Z") from naive values.
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def render_pdf(
+    ctx: DossierContext,
+    static_dir: Path | None = None,
+    signer_fingerprint: str | None = None,
+) -> bytes:
+    """Render the unsigned dossier PDF with every original and manifest.json attached.
+
+    Raises `OriginalMismatch` if an original read from its provider does not match the
+    SHA-256 and size on record: a dossier must never attach bytes its index does not describe.
+    """
+    manifest = manifest_bytes(build_manifest(ctx))
+    fetcher = DossierFetcher(ctx, static_dir, manifest)
+    when = _pdf_date(ctx.generated_at)
+    attachments = [
+        Attachment(
+            url=MANIFEST_URL,
+            url_fetcher=fetcher,
+            name=MANIFEST_NAME,
+            description="Dossier manifest (caseapp-dossier-manifest v1)",
+            created=when,
+            modified=when,
+            relationship="Data",
+        )
+    ]
+    for item in sorted(ctx.evidence, key=lambda e: e.number):
+        received = _pdf_date(item.received_at)
+        attachments.append(
+            Attachment(
+                url=f"{ORIGINAL_SCHEME}:{item.number}",
+                url_fetcher=fetcher,
+                name=attachment_name(item),
+                description=f"E-{item.number:03d} {item.name} sha256:{item.sha256}",
+                created=received,
+                modified=received,
+                relationship="Source",
+            )
+        )
+    with ThreadPoolExecutor(max_workers=_IMAGE_WORKERS) as pool:
+        fetcher.prefetch_images(pool)
+        html = HTML(
+            string=render_html(ctx, signer_fingerprint), url_fetcher=fetcher, base_url=None
+        )
+        stylesheet = CSS(filename=str(TEMPLATE_DIR / "dossier.css"), url_fetcher=fetcher)
+        pdf = html.write_pdf(stylesheets=[stylesheet], attachments=attachments)
+    if fetcher.original_errors:
+        raise OriginalMismatch(
+            "originals do not match their records: " + ", ".join(fetcher.original_errors)
+        )
+    missing = {item.number for item in ctx.evidence} - fetcher.embedded
+    if missing:
+        raise OriginalMismatch(f"originals not embedded: {sorted(missing)}")
+    if fetcher.refused:
+        log.info("dossier %s: refused %d URL(s)", ctx.dossier_id, len(fetcher.refused))
+    return bytes(pdf)

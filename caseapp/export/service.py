@@ -1,0 +1,90 @@
+"""Dossiers of a case: requesting one, finding them, serving and checking them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.custody import log as custody
+from caseapp.custody.chain import HeadKey
+from caseapp.evidence.vault import BlobCorrupt, Vault
+from caseapp.export.dossier import check_request
+from caseapp.export.models import Dossier
+from caseapp.export.signing import SIGNING_CERT, TSA_CERT
+from caseapp.export.verify import VerifyReport, verify_file
+
+MAX_VERIFY_BYTES = 2 * 1024 * 1024 * 1024
+
+
+class DossierNotFound(Exception):
+    """No such dossier, or not in a case this user may see."""
+
+
+class DossierNotReady(Exception):
+    """The dossier is still being built, or its build failed."""
+
+
+class DossierNotIntact(Exception):
+    """The stored dossier failed authentication in the vault."""
+
+
+def request_dossier(session: Session, case: Case, user: User, lang: object, recipient: object) -> Dossier:
+    """Queue a new dossier of the case (InvalidFields for a bad language or recipient)."""
+    lang, recipient = check_request(lang, recipient)
+    dossier = Dossier(case_id=case.id, requested_by_id=user.id, lang=lang, recipient=recipient)
+    session.add(dossier)
+    session.flush()
+    return dossier
+
+
+def dossier_in_case(session: Session, case: Case, dossier_id: str) -> Dossier:
+    """The dossier if it belongs to this case."""
+    dossier = session.get(Dossier, dossier_id) if isinstance(dossier_id, str) else None
+    if dossier is None or dossier.case_id != case.id:
+        raise DossierNotFound(dossier_id)
+    return dossier
+
+
+def list_dossiers(session: Session, case: Case) -> list[Dossier]:
+    """The case's dossiers, newest first."""
+    return list(session.scalars(
+        select(Dossier).where(Dossier.case_id == case.id).order_by(Dossier.created_at.desc())))
+
+
+def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
+    """The stored PDF or bundle ("pdf" / "bundle"), authenticated segment by segment."""
+    blob_id = dossier.pdf_blob_id if which == "pdf" else dossier.bundle_blob_id
+    if dossier.status != "ready" or blob_id is None:
+        raise DossierNotReady(dossier.id)
+    try:
+        return iter(vault.open(blob_id))
+    except BlobCorrupt as exc:
+        raise DossierNotIntact(dossier.id) from exc
+
+
+def record_download(session: Session, head_key: HeadKey, user: User, dossier: Dossier, which: str) -> None:
+    """Log a dossier download in the case's custody log."""
+    custody.record(session, head_key, case_id=dossier.case_id, actor=custody.actor_label(user),
+                   action="dossier.downloaded", subject=f"dossier:{dossier.id}",
+                   details={"file": which, "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256})
+
+
+def instance_certificates(keys_path: Path) -> list[bytes]:
+    """This instance's signing and time stamp certificates, the ones its dossiers must carry."""
+    return [path.read_bytes() for path in (keys_path / SIGNING_CERT, keys_path / TSA_CERT) if path.is_file()]
+
+
+def verify_stored(vault: Vault, dossier: Dossier, trusted_certs: list[bytes]) -> VerifyReport:
+    """Check the stored PDF as `caseapp verify` would: signature, time stamp, originals."""
+    if dossier.status != "ready" or dossier.pdf_blob_id is None:
+        raise DossierNotReady(dossier.id)
+    try:
+        data = vault.read_bytes(dossier.pdf_blob_id, MAX_VERIFY_BYTES)
+    except BlobCorrupt as exc:
+        raise DossierNotIntact(dossier.id) from exc
+    return verify_file(data, trusted_certs)

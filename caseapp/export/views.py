@@ -1,0 +1,85 @@
+"""Dossier pages: choose recipient and language, follow the build, download, verify."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from caseapp.api.dossiers import dossier_response
+from caseapp.cases.views import load_case
+from caseapp.export import service as dossiers
+from caseapp.export.context import LANGS, RECIPIENT_KINDS
+from caseapp.export.models import Dossier
+from caseapp.extensions import db
+from caseapp.fields import InvalidFields
+from caseapp.forms import ActionForm
+from caseapp.runtime import runtime
+
+bp = Blueprint("export", __name__)
+
+
+def load_dossier(case_id: str, dossier_id: str) -> Dossier:
+    """A dossier of the current user's case, or 404."""
+    case = load_case(case_id)
+    try:
+        return dossiers.dossier_in_case(db.session, case, dossier_id)
+    except dossiers.DossierNotFound:
+        abort(404)
+
+
+@bp.route("/cases/<case_id>/dossiers", methods=["GET", "POST"])
+@login_required
+def index(case_id: str):  # type: ignore[no-untyped-def]
+    case = load_case(case_id)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            dossier = dossiers.request_dossier(
+                db.session, case, current_user, request.form.get("lang"), request.form.get("recipient"))
+        except InvalidFields:
+            db.session.rollback()
+            flash(_("Choose a recipient and a language."), "error")
+        else:
+            db.session.commit()
+            runtime().exporter.submit(dossier.id)
+            flash(_("The dossier is being built. It takes a few seconds to a minute."), "info")
+            return redirect(url_for("export.index", case_id=case.id))
+    return render_template(
+        "export/index.html", case=case, dossiers=dossiers.list_dossiers(db.session, case),
+        recipients=RECIPIENT_KINDS, langs=LANGS,
+    )
+
+
+@bp.route("/cases/<case_id>/dossiers/<dossier_id>/status")
+@login_required
+def status(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
+    dossier = load_dossier(case_id, dossier_id)
+    return jsonify({"id": dossier.id, "status": dossier.status, "sha256": dossier.sha256})
+
+
+@bp.route("/cases/<case_id>/dossiers/<dossier_id>/<any(pdf, bundle):which>")
+@login_required
+def download(case_id: str, dossier_id: str, which: str):  # type: ignore[no-untyped-def]
+    dossier = load_dossier(case_id, dossier_id)
+    try:
+        chunks = dossiers.open_file(runtime().vault, dossier, which)
+    except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
+        abort(409)
+    dossiers.record_download(db.session, runtime().head_key, current_user, dossier, which)
+    db.session.commit()
+    return dossier_response(chunks, dossier, which)
+
+
+@bp.route("/cases/<case_id>/dossiers/<dossier_id>/verify", methods=["POST"])
+@login_required
+def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
+    dossier = load_dossier(case_id, dossier_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        report = dossiers.verify_stored(
+            runtime().vault, dossier, dossiers.instance_certificates(runtime().settings.keys_path))
+    except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
+        abort(409)
+    return render_template("export/verified.html", case=load_case(case_id), dossier=dossier, report=report)

@@ -1,0 +1,174 @@
+"""Who may do what with a case: the one answer every route asks for.
+
+The owner may do everything. An advocate with an open share, or a browser holding
+an open link share, may read: the case, its chronology, the evidence the share
+includes (originals only when allowed), the custody log. Anyone else learns
+nothing, not even that the case exists: they get CaseNotFound, the same as for an
+id that was never issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.cases.service import CaseNotFound
+from caseapp.custody import log as custody
+from caseapp.database import utcnow
+from caseapp.evidence.models import Evidence
+from caseapp.evidence.service import EvidenceNotFound
+from caseapp.shares.models import Share
+
+
+class ReadOnlyAccess(Exception):
+    """The viewer may read this case but not change it."""
+
+
+class OriginalsNotShared(Exception):
+    """The share lets the viewer read the evidence but not download the original files."""
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one viewer may do with one case, and through which shares."""
+
+    case: Case
+    role: str  # "owner", "advocate" or "link"
+    user: User | None
+    shares: tuple[Share, ...] = ()  # the open shares the access comes through, newest first
+    allow_originals: bool = True
+    evidence_ids: frozenset[str] | None = None  # None: every item of the case
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+    @property
+    def share(self) -> Share | None:
+        """The newest open share the access comes through (None for the owner)."""
+        return self.shares[0] if self.shares else None
+
+    def sees(self, evidence: Evidence) -> bool:
+        """Whether this item is visible: in the case and included in the share."""
+        if evidence.case_id != self.case.id:
+            return False
+        return self.evidence_ids is None or evidence.id in self.evidence_ids
+
+    def actor(self) -> str:
+        """How this viewer is written in the custody log."""
+        if self.user is not None:
+            return custody.actor_label(self.user)
+        assert self.share is not None
+        return f"link:{self.share.id}"
+
+
+def case_access(
+    session: Session,
+    case_id: str,
+    *,
+    user: User | None = None,
+    link_share_ids: Collection[str] = (),
+    now: datetime | None = None,
+) -> CaseAccess:
+    """What `user` (or a browser holding `link_share_ids`) may do with the case.
+
+    Several open shares of one case for the same viewer add up: the union of their
+    items, originals when any of them allows it. CaseNotFound when there is nothing.
+    """
+    now = now or utcnow()
+    case = session.get(Case, case_id) if isinstance(case_id, str) else None
+    if case is None:
+        raise CaseNotFound(case_id)
+    if user is not None and case.owner_id == user.id:
+        return CaseAccess(case=case, role="owner", user=user)
+    reach = []
+    if user is not None:
+        reach.append(Share.advocate_id == user.id)
+    if link_share_ids:
+        reach.append((Share.kind == "link") & Share.id.in_(list(link_share_ids)))
+    if not reach:
+        raise CaseNotFound(case_id)
+    shares = tuple(
+        session.scalars(
+            select(Share)
+            .where(
+                Share.case_id == case.id,
+                Share.revoked_at.is_(None),
+                Share.expires_at > now,
+                or_(*reach),
+            )
+            .order_by(Share.created_at.desc())
+        )
+    )
+    if not shares:
+        raise CaseNotFound(case_id)
+    advocate = any(share.kind == "advocate" for share in shares)
+    evidence_ids: frozenset[str] | None = None
+    if not any(share.all_evidence for share in shares):
+        evidence_ids = frozenset(item.evidence_id for share in shares for item in share.items)
+    return CaseAccess(
+        case=case,
+        role="advocate" if advocate else "link",
+        user=user if advocate else None,
+        shares=shares,
+        allow_originals=any(share.allow_originals for share in shares),
+        evidence_ids=evidence_ids,
+    )
+
+
+def owned_case(session: Session, user: User, case_id: str, now: datetime | None = None) -> Case:
+    """The case, for changing it: CaseNotFound when unseen, ReadOnlyAccess when only shared."""
+    access = case_access(session, case_id, user=user, now=now)
+    if not access.is_owner:
+        raise ReadOnlyAccess(case_id)
+    return access.case
+
+
+def visible_evidence(session: Session, access: CaseAccess, evidence_id: str) -> Evidence:
+    """An item of the case the viewer may see; EvidenceNotFound otherwise."""
+    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
+    if evidence is None or not access.sees(evidence):
+        raise EvidenceNotFound(evidence_id)
+    return evidence
+
+
+def evidence_access(
+    session: Session, evidence_id: str, *, user: User | None, now: datetime | None = None
+) -> tuple[CaseAccess, Evidence]:
+    """An item looked up by its id alone, with what the viewer may do with its case."""
+    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
+    if evidence is None:
+        raise EvidenceNotFound(evidence_id)
+    try:
+        access = case_access(session, evidence.case_id, user=user, now=now)
+    except CaseNotFound as exc:
+        raise EvidenceNotFound(evidence_id) from exc
+    if not access.sees(evidence):
+        raise EvidenceNotFound(evidence_id)
+    return access, evidence
+
+
+def require_originals(access: CaseAccess) -> None:
+    """OriginalsNotShared unless the viewer may download original files."""
+    if not access.allow_originals:
+        raise OriginalsNotShared(access.case.id)
+
+
+def custody_details(access: CaseAccess, subject: str, details: dict[str, Any]) -> dict[str, Any]:
+    """A custody entry's details as this viewer may read them.
+
+    The entries stay (the chain has no gaps), but what they say about an item the
+    share leaves out (its name, its hash) is withheld: leaving it out was the point.
+    """
+    if access.evidence_ids is None or not subject.startswith("evidence:"):
+        return details
+    if subject.removeprefix("evidence:") in access.evidence_ids:
+        return details
+    return {"withheld": True}

@@ -1,0 +1,108 @@
+"""Shares of a case with advocates (or as a link), and the comments both sides write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.database import Base, id_column, utcnow
+
+REVIEW_STATES = ("new", "in_review", "needs_more_evidence", "accepted", "closed")
+
+
+class Share(Base):
+    """A read-only window on one case, for one advocate or for whoever holds a link.
+
+    An advocate share names an email; `advocate_id` is set once that email has an
+    account that accepted it. A link share holds only the SHA-256 of its token. Both
+    end at `expires_at` or at `revoked_at`, whichever comes first.
+    """
+
+    __tablename__ = "share"
+    __table_args__ = (Index("ix_share_advocate_activity", "advocate_id", "last_activity_at"),)
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "advocate" or "link"
+    advocate_email: Mapped[str | None] = mapped_column(String(254))
+    advocate_id: Mapped[str | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # link shares
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # pending advocates
+    label: Mapped[str] = mapped_column(String(120), default="")
+    allow_originals: Mapped[bool] = mapped_column(default=False)
+    all_evidence: Mapped[bool] = mapped_column(default=True)  # False: only `items`
+    review_state: Mapped[str] = mapped_column(String(24), default="new")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_opened_at: Mapped[datetime | None] = mapped_column()
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship()
+    advocate: Mapped[User | None] = relationship()
+    items: Mapped[list[SharedEvidence]] = relationship(cascade="all, delete-orphan")
+
+    def is_open(self, now: datetime) -> bool:
+        """Neither revoked nor expired at `now`."""
+        return self.revoked_at is None and now < self.expires_at
+
+    def state(self, now: datetime) -> str:
+        """open, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "open" if now < self.expires_at else "expired"
+
+
+class SharedEvidence(Base):
+    """One evidence item a share with a chosen selection includes."""
+
+    __tablename__ = "share_evidence"
+
+    share_id: Mapped[str] = mapped_column(
+        ForeignKey("share.id", ondelete="CASCADE"), primary_key=True
+    )
+    evidence_id: Mapped[str] = mapped_column(
+        ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Comment(Base):
+    """A note between the complainant and an advocate, on the case or on one item.
+
+    `share_id` names the conversation: an advocate's comment belongs to their share;
+    the complainant's is addressed to one share, or to every advocate when empty.
+    """
+
+    __tablename__ = "comment"
+    __table_args__ = (Index("ix_comment_case_created", "case_id", "created_at"),)
+
+    id: Mapped[str] = id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"))
+    share_id: Mapped[str | None] = mapped_column(
+        ForeignKey("share.id", ondelete="CASCADE"), index=True
+    )
+    evidence_id: Mapped[str | None] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    author_role: Mapped[str] = mapped_column(String(16))  # "owner" or "advocate"
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class CommentRead(Base):
+    """Up to when one user has read the comments of one case: later ones are unread."""
+
+    __tablename__ = "comment_read"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("case.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,337 @@
+"""Shares: creating, opening, revoking them, the advocate's review state, invitations.
+
+Every step is a custody log entry in the same unit of work as the change, so the
+complainant can always see who was given access, who used it and when it ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.accounts import service as accounts
+from caseapp.accounts.models import User
+from caseapp.cases.models import Case
+from caseapp.custody import log as custody
+from caseapp.custody.chain import HeadKey
+from caseapp.database import utcnow
+from caseapp.evidence.models import Evidence
+from caseapp.fields import FieldSpec, InvalidFields, read_fields
+from caseapp.shares.access import CaseAccess
+from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
+
+DEFAULT_LIFETIME = timedelta(days=30)
+MAX_LIFETIME = timedelta(days=366)
+# A share page viewed again within this window is the same visit: one "share.opened".
+VISIT_WINDOW = timedelta(minutes=30)
+
+SHARE_FIELDS: dict[str, FieldSpec] = {
+    "advocate_email": FieldSpec("text", max_length=254),
+    "link": FieldSpec("bool"),
+    "expires_at": FieldSpec("time"),
+    "allow_originals": FieldSpec("bool"),
+    "label": FieldSpec("text", max_length=120),
+}
+
+
+class ShareNotFound(Exception):
+    """No such share, or not one this user may act on."""
+
+
+class ReviewNotYours(Exception):
+    """Only the advocate a share is for sets its review state."""
+
+
+@dataclass(frozen=True)
+class NewShare:
+    """A share just made, with the secrets that are shown once and never stored."""
+
+    share: Share
+    link_token: str | None = None
+    invite_token: str | None = None
+
+
+def digest(token: str) -> str:
+    """How link and invitation tokens are stored: SHA-256, hex.
+
+    The tokens carry 256 random bits, so a plain hash makes a leaked table useless
+    without the cost of a password KDF on every page view.
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh share or invitation token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def _evidence_selection(session: Session, case: Case, raw: Any) -> list[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InvalidFields({"evidence_ids": "must be a list of evidence ids"})
+    wanted = set(raw)
+    found = (
+        set(
+            session.scalars(
+                select(Evidence.id).where(Evidence.case_id == case.id, Evidence.id.in_(wanted))
+            )
+        )
+        if wanted
+        else set()
+    )
+    if wanted - found:
+        raise InvalidFields({"evidence_ids": "some ids are not evidence of this case"})
+    return sorted(found)
+
+
+def create_share(
+    session: Session,
+    head_key: HeadKey,
+    owner: User,
+    case: Case,
+    data: dict[str, Any],
+    tz_name: str,
+    *,
+    now: datetime | None = None,
+) -> NewShare:
+    """Share the case with an advocate (`advocate_email`) or as a link (`link: true`).
+
+    `evidence_ids` limits the share to those items; without it every item, present
+    and future, is included. An advocate without an account gets an invitation.
+    """
+    now = now or utcnow()
+    data = dict(data)
+    selection = _evidence_selection(session, case, data.pop("evidence_ids", None))
+    values = read_fields(SHARE_FIELDS, data, tz_name, partial=False)
+    email = accounts.normalise_email(values["advocate_email"] or "")
+    link = bool(values["link"])
+    expires_at: datetime = values["expires_at"] or now + DEFAULT_LIFETIME
+    errors: dict[str, str] = {}
+    if link and email:
+        errors["link"] = "give either advocate_email or link: true, not both"
+    elif not link and not email:
+        errors["advocate_email"] = "is required unless link is true"
+    elif email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        errors["advocate_email"] = "is not a valid email address"
+    elif email and email == owner.email:
+        errors["advocate_email"] = "is your own address"
+    if expires_at <= now:
+        errors["expires_at"] = "must be in the future"
+    elif expires_at > now + MAX_LIFETIME:
+        errors["expires_at"] = "must be within a year"
+    if errors:
+        raise InvalidFields(errors)
+
+    share = Share(
+        case_id=case.id,
+        kind="link" if link else "advocate",
+        advocate_email=email or None,
+        label=values["label"] or "",
+        allow_originals=bool(values["allow_originals"]),
+        all_evidence=selection is None,
+        created_at=now,
+        expires_at=expires_at,
+        last_activity_at=now,
+        items=[SharedEvidence(evidence_id=evidence_id) for evidence_id in selection or ()],
+    )
+    link_token = invite_token = None
+    if link:
+        link_token = new_token()
+        share.token_hash = digest(link_token)
+    elif (advocate := accounts.find_user(session, email)) is not None:
+        share.advocate_id = advocate.id
+    else:
+        invite_token = new_token()
+        share.invite_hash = digest(invite_token)
+    session.add(share)
+    session.flush()
+    custody.record(
+        session,
+        head_key,
+        case_id=case.id,
+        actor=custody.actor_label(owner),
+        action="share.created",
+        subject=f"share:{share.id}",
+        details={
+            "kind": share.kind,
+            "advocate": share.advocate_email,
+            "invited": share.invite_hash is not None,
+            "expires_at": expires_at.isoformat(),
+            "allow_originals": share.allow_originals,
+            "evidence": "all" if selection is None else selection,
+        },
+    )
+    return NewShare(share, link_token=link_token, invite_token=invite_token)
+
+
+def case_shares(session: Session, case: Case) -> list[Share]:
+    """Every share of the case, newest first, open or not."""
+    return list(
+        session.scalars(
+            select(Share).where(Share.case_id == case.id).order_by(Share.created_at.desc())
+        )
+    )
+
+
+def find_share(
+    session: Session, user: User, share_id: str, *, now: datetime | None = None
+) -> tuple[Share, str]:
+    """A share and the user's part in it ("owner" or "advocate"); ShareNotFound otherwise.
+
+    The advocate loses sight of it once it is closed; the owner never does.
+    """
+    now = now or utcnow()
+    share = session.get(Share, share_id) if isinstance(share_id, str) else None
+    if share is None:
+        raise ShareNotFound(share_id)
+    if share.case.owner_id == user.id:
+        return share, "owner"
+    if share.advocate_id == user.id and share.is_open(now):
+        return share, "advocate"
+    raise ShareNotFound(share_id)
+
+
+def revoke_share(
+    session: Session, head_key: HeadKey, owner: User, share: Share, *, now: datetime | None = None
+) -> None:
+    """End the share at once; revoking it twice changes nothing."""
+    if share.revoked_at is not None:
+        return
+    now = now or utcnow()
+    share.revoked_at = now
+    share.invite_hash = None
+    share.last_activity_at = now
+    custody.record(
+        session,
+        head_key,
+        case_id=share.case_id,
+        actor=custody.actor_label(owner),
+        action="share.revoked",
+        subject=f"share:{share.id}",
+        details={"kind": share.kind, "advocate": share.advocate_email},
+    )
+
+
+def set_review_state(
+    session: Session,
+    head_key: HeadKey,
+    advocate: User,
+    share: Share,
+    state: Any,
+    *,
+    now: datetime | None = None,
+) -> Share:
+    """The advocate marks where their review stands; the complainant sees it."""
+    if share.advocate_id != advocate.id:
+        raise ReviewNotYours(share.id)
+    if state not in REVIEW_STATES:
+        raise InvalidFields({"review_state": f"must be one of: {', '.join(REVIEW_STATES)}"})
+    if state == share.review_state:
+        return share
+    now = now or utcnow()
+    custody.record(
+        session,
+        head_key,
+        case_id=share.case_id,
+        actor=custody.actor_label(advocate),
+        action="share.review_changed",
+        subject=f"share:{share.id}",
+        details={"from": share.review_state, "to": state},
+    )
+    share.review_state = state
+    share.last_activity_at = now
+    return share
+
+
+def open_link(
+    session: Session, head_key: HeadKey, token: str, *, now: datetime | None = None
+) -> Share:
+    """The open link share this token belongs to, logged as opened; ShareNotFound otherwise."""
+    now = now or utcnow()
+    share = session.scalar(
+        select(Share).where(Share.token_hash == digest(token), Share.kind == "link")
+    )
+    if share is None or not share.is_open(now):
+        raise ShareNotFound("link")
+    _log_open(session, head_key, share, f"link:{share.id}", now)
+    return share
+
+
+def note_visit(
+    session: Session, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
+) -> None:
+    """Log that a share's case page was opened, once per visit (see VISIT_WINDOW)."""
+    share = access.share
+    if share is None:
+        return
+    now = now or utcnow()
+    if share.last_opened_at is None or now - share.last_opened_at >= VISIT_WINDOW:
+        _log_open(session, head_key, share, access.actor(), now)
+
+
+def _log_open(session: Session, head_key: HeadKey, share: Share, actor: str, now: datetime) -> None:
+    share.last_opened_at = now
+    share.last_activity_at = now
+    custody.record(
+        session,
+        head_key,
+        case_id=share.case_id,
+        actor=actor,
+        action="share.opened",
+        subject=f"share:{share.id}",
+        details={"kind": share.kind},
+    )
+
+
+def record_look(
+    session: Session, head_key: HeadKey, access: CaseAccess, evidence: Evidence, action: str
+) -> None:
+    """Log that the viewer read (`evidence.viewed`) or downloaded an item, and via which share."""
+    details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
+    if access.share is not None:
+        details["via"] = f"share:{access.share.id}"
+    custody.record(
+        session,
+        head_key,
+        case_id=evidence.case_id,
+        actor=access.actor(),
+        action=action,
+        subject=f"evidence:{evidence.id}",
+        details=details,
+    )
+
+
+def advocate_shares(session: Session, user: User, *, now: datetime | None = None) -> list[Share]:
+    """The open shares for this advocate, newest activity (on the share or the case) first."""
+    now = now or utcnow()
+    shares = session.scalars(
+        select(Share).where(
+            Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now
+        )
+    )
+    return sorted(shares, key=last_activity, reverse=True)
+
+
+def last_activity(share: Share) -> datetime:
+    """When the share or its case last changed: a comment, a review, an open, a new contact."""
+    return max(share.last_activity_at, share.case.updated_at)
+
+
+def has_shares(session: Session, user: User, *, now: datetime | None = None) -> bool:
+    """Whether anything is shared with this user right now."""
+    now = now or utcnow()
+    return (
+        session.scalar(
+            select(Share.id)
+            .where(Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now)
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,385 @@
+"""Share pages: sharing a case, the link swap, the advocate's dashboard and read-only
+views, comments, review state, invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from wtforms import SelectChoice
+
+from caseapp.accounts import service as accounts
+from caseapp.cases.models import Case
+from caseapp.cases.vocabulary import CATEGORY_BY_CODE
+from caseapp.custody import log as custody
+from caseapp.database import utcnow
+from caseapp.evidence import service as evidence_service
+from caseapp.evidence.models import Evidence
+from caseapp.extensions import db
+from caseapp.fields import InvalidFields
+from caseapp.forms import ActionForm
+from caseapp.runtime import runtime
+from caseapp.shares import comments, history, invitations, service
+from caseapp.shares.access import CaseAccess, case_access
+from caseapp.shares.forms import (
+    REVIEW_LABELS,
+    AdvocateRegisterForm,
+    CommentForm,
+    ReviewForm,
+    ShareForm,
+)
+from caseapp.shares.models import Share
+from caseapp.shares.viewer import (
+    grant_link,
+    mark_share_view,
+    owner_case,
+    signed_in_user,
+    viewer_access,
+)
+from caseapp.timezones import default_zone_for
+
+bp = Blueprint("shares", __name__)
+
+MAX_TOKEN_LENGTH = 100
+
+
+@bp.after_app_request
+def _no_referrer(response: Response) -> Response:
+    if g.get("share_view"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"REVIEW_LABELS": REVIEW_LABELS, "shared_with_me": _shared_with_me}
+
+
+def _shared_with_me() -> bool:
+    user = signed_in_user()
+    return user is not None and (user.role == "advocate" or service.has_shares(db.session, user))
+
+
+def _tz() -> str:
+    return str(get_timezone())
+
+
+# -- the owner -----------------------------------------------------------------
+
+
+def owner_panels(case: Case) -> dict[str, Any]:
+    """What the owner's case page shows about sharing: shares, comments, who looked.
+
+    Reading the page counts as reading its comments (the unread markers are taken first).
+    """
+    access = case_access(db.session, case.id, user=current_user)
+    read_at = comments.read_until(db.session, current_user, case.id)
+    panels = {
+        "shares": service.case_shares(db.session, case),
+        "conversation": comments.all_comments(db.session, access),
+        "read_at": read_at,
+        "comment_form": _comment_form(access),
+        "looks": history.access_history(db.session, case),
+        "now": utcnow(),
+    }
+    comments.mark_read(db.session, current_user, case.id)
+    db.session.commit()
+    return panels
+
+
+def _share_form(case: Case, items: list[Evidence]) -> ShareForm:
+    form = ShareForm()
+    form.evidence_ids.choices = [
+        SelectChoice(item.id, f"#{item.number} {item.name}") for item in items
+    ]
+    if request.method == "GET":
+        form.evidence_ids.data = [item.id for item in items]
+    return form
+
+
+@bp.route("/cases/<case_id>/shares/new")
+@login_required
+def new(case_id: str):  # type: ignore[no-untyped-def]
+    case = owner_case(case_id)
+    items = evidence_service.all_evidence(db.session, case)
+    return render_template("shares/new.html", case=case, form=_share_form(case, items))
+
+
+@bp.route("/cases/<case_id>/shares", methods=["POST"])
+@login_required
+def create(case_id: str):  # type: ignore[no-untyped-def]
+    case = owner_case(case_id)
+    items = evidence_service.all_evidence(db.session, case)
+    form = _share_form(case, items)
+    if form.validate_on_submit():
+        try:
+            created = service.create_share(
+                db.session,
+                runtime().head_key,
+                current_user,
+                case,
+                form.share_values([item.id for item in items]),
+                _tz(),
+            )
+        except InvalidFields as exc:
+            db.session.rollback()
+            form.attach_errors(exc.errors)
+        else:
+            db.session.commit()
+            mark_share_view()  # the page shows a secret address once
+            return render_template(
+                "shares/created.html",
+                case=case,
+                share=created.share,
+                link_url=created.link_token
+                and url_for("shares.open_link", token=created.link_token, _external=True),
+                invite_url=created.invite_token
+                and url_for("shares.invite", token=created.invite_token, _external=True),
+            )
+    return render_template("shares/new.html", case=case, form=form), 422
+
+
+@bp.route("/cases/<case_id>/shares/<share_id>/revoke", methods=["POST"])
+@login_required
+def revoke(case_id: str, share_id: str):  # type: ignore[no-untyped-def]
+    case = owner_case(case_id)
+    share = db.session.get(Share, share_id)
+    if share is None or share.case_id != case.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service.revoke_share(db.session, runtime().head_key, current_user, share)
+        db.session.commit()
+        flash(_("Share revoked. It no longer opens, from now on."), "success")
+    return redirect(url_for("cases.show", case_id=case.id, _anchor="shares"))
+
+
+# -- both sides -------------------------------------------------------------------
+
+
+def _comment_form(access: CaseAccess, evidence: Evidence | None = None) -> CommentForm:
+    form = CommentForm(evidence_id=evidence.id if evidence else "")
+    if access.is_owner:
+        open_shares = [
+            s
+            for s in service.case_shares(db.session, access.case)
+            if s.kind == "advocate" and s.is_open(utcnow())
+        ]
+        form.share_id.choices = [SelectChoice("", _("Every advocate"))] + [
+            SelectChoice(s.id, s.advocate.name if s.advocate else s.advocate_email or "")
+            for s in open_shares
+        ]
+    return form
+
+
+@bp.route("/cases/<case_id>/comments", methods=["POST"])
+@login_required
+def comment(case_id: str):  # type: ignore[no-untyped-def]
+    access = viewer_access(case_id)
+    form = CommentForm()
+    if access.user is None:
+        abort(403)
+    if form.validate_on_submit():
+        try:
+            comments.add_comment(db.session, runtime().head_key, access, form.values())
+        except InvalidFields:
+            db.session.rollback()
+            flash(_("Write a comment first (up to 10,000 characters)."), "error")
+        else:
+            db.session.commit()
+            flash(_("Comment sent."), "success")
+    if form.evidence_id.data:
+        return redirect(
+            url_for(
+                "evidence.show",
+                case_id=access.case.id,
+                evidence_id=form.evidence_id.data,
+                _anchor="comments",
+            )
+        )
+    return redirect(url_for("cases.show", case_id=access.case.id, _anchor="comments"))
+
+
+# -- the advocate ------------------------------------------------------------------
+
+
+@bp.route("/shared")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    rows = []
+    for share in service.advocate_shares(db.session, current_user):
+        access = case_access(db.session, share.case_id, user=current_user)
+        rows.append(
+            (share, service.last_activity(share), comments.unread_count(db.session, access))
+        )
+    return render_template("shares/dashboard.html", rows=rows)
+
+
+@bp.route("/shares/<share_id>/review", methods=["POST"])
+@login_required
+def review(share_id: str):  # type: ignore[no-untyped-def]
+    try:
+        share, part = service.find_share(db.session, current_user, share_id)
+    except service.ShareNotFound:
+        abort(404)
+    if part != "advocate":
+        abort(403)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            service.set_review_state(
+                db.session, runtime().head_key, current_user, share, form.review_state.data
+            )
+        except InvalidFields:
+            db.session.rollback()
+            flash(_("Choose one of the review states."), "error")
+        else:
+            db.session.commit()
+            flash(_("Review state saved. The complainant sees it."), "success")
+    return redirect(url_for("cases.show", case_id=share.case_id, _anchor="review"))
+
+
+def shared_case_page(access: CaseAccess) -> str:
+    """The read-only case page for an advocate or a link visitor; the visit is logged."""
+    case = access.case
+    read_at = comments.read_until(db.session, access.user, case.id) if access.user else None
+    page = render_template(
+        "shares/case.html",
+        access=access,
+        case=case,
+        category=CATEGORY_BY_CODE.get(case.category),
+        evidence=[
+            item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
+        ],
+        custody_entries=custody.entries(db.session, case.id),
+        custody_head=custody.head_of(db.session, case.id),
+        conversation=comments.all_comments(db.session, access) if access.user else [],
+        read_at=read_at,
+        comment_form=_comment_form(access),
+        review_forms=[
+            (share, ReviewForm(review_state=share.review_state))
+            for share in access.shares
+            if access.user is not None and share.advocate_id == access.user.id
+        ],
+    )
+    service.note_visit(db.session, runtime().head_key, access)
+    if access.user is not None:
+        comments.mark_read(db.session, access.user, case.id)
+    db.session.commit()
+    return page
+
+
+def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
+    """The read-only page of one item for an advocate or a link visitor; logged as viewed."""
+    vault = runtime().vault
+    html = evidence_service.derived_bytes(vault, item, "html")
+    text = evidence_service.text_of(vault, item)
+    conversation = comments.all_comments(db.session, access) if access.user else []
+    page = render_template(
+        "shares/evidence.html",
+        access=access,
+        case=access.case,
+        item=item,
+        reading=evidence_service.reading_of(vault, item),
+        text=evidence_service.email_body(text) if item.kind == "email" else text,
+        html=html.decode("utf-8") if html is not None else None,
+        transcript=evidence_service.transcript_of(vault, item),
+        renditions=evidence_service.rendition_roles(item),
+        children=[child for child in item.children if access.sees(child)],
+        conversation=[c for c in conversation if c.evidence_id == item.id],
+        read_at=comments.read_until(db.session, access.user, access.case.id)
+        if access.user
+        else None,
+        comment_form=_comment_form(access, item),
+    )
+    service.record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
+    db.session.commit()
+    return page
+
+
+# -- links and invitations --------------------------------------------------------
+
+
+@bp.route("/s/<token>")
+def open_link(token: str):  # type: ignore[no-untyped-def]
+    mark_share_view()
+    if len(token) > MAX_TOKEN_LENGTH:
+        abort(404)
+    try:
+        share = service.open_link(db.session, runtime().head_key, token)
+    except service.ShareNotFound:
+        abort(404)
+    db.session.commit()
+    return grant_link(redirect(url_for("cases.show", case_id=share.case_id)), share)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token: str):  # type: ignore[no-untyped-def]
+    mark_share_view()
+    try:
+        share = invitations.invitation(db.session, token[:MAX_TOKEN_LENGTH])
+    except invitations.InvitationNotFound:
+        abort(404)
+    user = signed_in_user()
+    if user is not None:
+        if request.method == "POST" and ActionForm().validate_on_submit():
+            try:
+                invitations.accept_invitation(db.session, runtime().head_key, user, token)
+            except invitations.InvitationForSomeoneElse:
+                db.session.rollback()
+                flash(
+                    _(
+                        "This invitation is for %(email)s. Log out and open the link again.",
+                        email=share.advocate_email,
+                    ),
+                    "error",
+                )
+            else:
+                db.session.commit()
+                flash(_("Invitation accepted. The case is now on your list."), "success")
+                return redirect(url_for("cases.show", case_id=share.case_id))
+        return render_template("shares/invite.html", share=share, form=None, has_account=True)
+    if accounts.find_user(db.session, share.advocate_email or "") is not None:
+        return render_template("shares/invite.html", share=share, form=None, has_account=True)
+    form = AdvocateRegisterForm()
+    if request.method == "GET":
+        form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
+    if form.validate_on_submit():
+        try:
+            advocate = invitations.register_advocate(
+                db.session,
+                runtime().passwords,
+                runtime().head_key,
+                token,
+                password=form.password.data or "",
+                display_name=form.display_name.data or "",
+                locale=form.locale.data,
+                timezone=default_zone_for(form.locale.data),
+            )
+        except accounts.AccountError:
+            db.session.rollback()
+            form.password.errors = [
+                *form.password.errors,
+                _("The password must be at least 10 characters."),
+            ]
+        else:
+            accounts.start_session(db.session, advocate)
+            db.session.commit()
+            session.clear()
+            login_user(advocate)
+            flash(_("Welcome! Here is the case shared with you."), "success")
+            return redirect(url_for("cases.show", case_id=share.case_id))
+    return render_template("shares/invite.html", share=share, form=form, has_account=False)

@@ -1,0 +1,195 @@
+"""Every route that touches a case, for every kind of visitor: the exact status.
+
+The route list comes from the app's url_map, so a route added later without a row
+here fails `test_every_route_about_a_case_is_in_the_matrix` until someone decides
+who may use it.
+
+Visitors, in the order each row lists them: someone with no account and no link,
+a browser holding an open link share, an advocate nothing is shared with, an
+advocate whose share expired, one whose share was revoked, the advocate with an
+open share (originals not allowed), and the complainant who owns the case. They
+take their turn in that order, so the owner's own changes (delete, revoke) come last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from caseapp.accounts import service as accounts
+from caseapp.extensions import db
+from caseapp.runtime import runtime
+from caseapp.shares import service
+from tests.shares.conftest import csrf_token, expire, login_client
+
+ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "owner")
+
+# Routes that never name a case, a share or an item of one.
+NOT_ABOUT_A_CASE = {
+    ("GET", "static"), ("GET", "cases.dashboard"), ("GET", "cases.index"),
+    ("GET", "cases.new"), ("POST", "cases.new"),
+    ("GET", "accounts.settings"), ("POST", "accounts.settings"), ("POST", "accounts.change_password"),
+    ("POST", "accounts.choose_language"), ("GET", "accounts.login"), ("POST", "accounts.login"),
+    ("POST", "accounts.logout"), ("GET", "accounts.register"), ("POST", "accounts.register"),
+    ("GET", "api.list_cases"), ("POST", "api.open_case"), ("GET", "api.openapi_document"),
+}
+
+L = 302  # sent to log in
+#          anonymous link stranger expired revoked advocate owner
+EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
+    # the case and its contacts, on the web
+    ("GET", "cases.show"):                  (L, 200, 404, 404, 404, 200, 200),
+    ("GET", "cases.edit"):                  (L, L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit"):                 (L, L, 404, 404, 404, 403, 302),
+    ("GET", "cases.new_contact"):           (L, L, 404, 404, 404, 403, 200),
+    ("POST", "cases.new_contact"):          (L, L, 404, 404, 404, 403, 200),
+    ("GET", "cases.edit_contact"):          (L, L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit_contact"):         (L, L, 404, 404, 404, 403, 200),
+    ("POST", "cases.follow_up_done"):       (L, L, 404, 404, 404, 403, 302),
+    ("POST", "cases.delete_contact"):       (L, L, 404, 404, 404, 403, 302),
+    # evidence, on the web
+    ("POST", "evidence.upload"):            (L, L, 404, 404, 404, 403, 303),
+    ("GET", "evidence.show"):               (L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.original"):           (L, 403, 404, 404, 404, 403, 200),
+    ("GET", "evidence.rendition"):          (L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.search"):             (L, 200, 404, 404, 404, 200, 200),
+    # sharing, comments, review, on the web
+    ("GET", "shares.new"):                  (L, L, 404, 404, 404, 403, 200),
+    ("POST", "shares.create"):              (L, L, 404, 404, 404, 403, 422),
+    ("POST", "shares.revoke"):              (L, L, 404, 404, 404, 403, 302),
+    ("POST", "shares.comment"):             (L, L, 404, 404, 404, 302, 302),
+    ("POST", "shares.review"):              (L, L, 404, 404, 404, 302, 403),
+    ("GET", "shares.dashboard"):            (L, L, 200, 200, 200, 200, 200),
+    ("GET", "shares.open_link"):            (302, 302, 302, 302, 302, 302, 302),
+    ("GET", "shares.invite"):               (200, 200, 200, 200, 200, 200, 200),
+    ("POST", "shares.invite"):              (200, 200, 200, 200, 200, 200, 200),
+    # the API: no bearer token is 401, whatever cookie the browser holds
+    ("GET", "api.get_case"):                (401, 401, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_case"):           (401, 401, 404, 404, 404, 403, 200),
+    ("GET", "api.list_events"):             (401, 401, 404, 404, 404, 200, 200),
+    ("POST", "api.log_event"):              (401, 401, 404, 404, 404, 403, 201),
+    ("GET", "api.get_event"):               (401, 401, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_event"):          (401, 401, 404, 404, 404, 403, 200),
+    ("DELETE", "api.delete_event"):         (401, 401, 404, 404, 404, 403, 204),
+    ("POST", "api.add_evidence"):           (401, 401, 404, 404, 404, 403, 415),
+    ("GET", "api.list_case_evidence"):      (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.get_evidence"):            (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.evidence_content"):        (401, 401, 404, 404, 404, 403, 200),
+    ("GET", "api.evidence_text"):           (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.case_custody"):            (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.list_comments"):           (401, 401, 404, 404, 404, 200, 200),
+    ("POST", "api.add_comment"):            (401, 401, 404, 404, 404, 201, 201),
+    ("GET", "api.list_shares"):             (401, 401, 404, 404, 404, 403, 200),
+    ("POST", "api.create_share"):           (401, 401, 404, 404, 404, 403, 201),
+    ("PATCH", "api.review_share"):          (401, 401, 404, 404, 404, 200, 403),
+    ("DELETE", "api.revoke_share"):         (401, 401, 404, 404, 404, 403, 204),
+    ("GET", "api.shared_with_me"):          (401, 401, 200, 200, 200, 200, 200),
+}
+
+JSON_BODIES: dict[str, Any] = {
+    "api.change_case": {"status": "escalated"},
+    "api.log_event": {"occurred_at": "2026-03-06T10:00:00+08:00", "channel": "hotline", "summary": "再次致电"},
+    "api.change_event": {"outcome": "仍未解冻"},
+    "api.add_comment": {"body": "请补充提现记录"},
+    "api.create_share": {"link": True},
+    "api.review_share": {"review_state": "in_review"},
+}
+
+
+@dataclass
+class Visitor:
+    """One kind of visitor: a browser (with its CSRF token) and, for accounts, an API token."""
+
+    client: FlaskClient
+    csrf: str
+    bearer: str | None
+
+
+@dataclass
+class World:
+    """A shared case seen by every kind of visitor."""
+
+    args: dict[str, str]
+    visitors: dict[str, Visitor]
+    args_for: dict[str, dict[str, str]]
+
+
+def _account(app: Flask, email: str) -> Visitor:
+    user = accounts.find_user(db.session, email)
+    assert user is not None
+    bearer = accounts.create_token(db.session, user)
+    db.session.commit()
+    client = login_client(app, email)
+    return Visitor(client, csrf_token(client, "/account"), bearer)
+
+
+@pytest.fixture
+def world(app, dossier_case, share_with, make_user, advocate) -> World:
+    case = dossier_case["case"]
+    for email in ("stranger@ngo.example.org", "expired@law.example.org", "revoked@law.example.org"):
+        make_user(email, role="advocate")
+    open_share = share_with(case, advocate_email=advocate.email).share
+    expire(share_with(case, advocate_email="expired@law.example.org").share)
+    revoked = share_with(case, advocate_email="revoked@law.example.org").share
+    service.revoke_share(db.session, runtime().head_key, case.owner, revoked)
+    db.session.commit()
+    link_token = share_with(case, link=True).link_token
+    invite_token = share_with(case, advocate_email="newcomer@association.example.org").invite_token
+    assert link_token and invite_token
+
+    link_browser = app.test_client()
+    assert link_browser.get(f"/s/{link_token}").status_code == 302
+    anonymous = app.test_client()
+    visitors = {
+        "anonymous": Visitor(anonymous, csrf_token(anonymous, "/login"), None),
+        "link": Visitor(link_browser, csrf_token(link_browser, "/login"), None),
+        "stranger": _account(app, "stranger@ngo.example.org"),
+        "expired": _account(app, "expired@law.example.org"),
+        "revoked": _account(app, "revoked@law.example.org"),
+        "advocate": _account(app, advocate.email),
+        "owner": _account(app, case.owner.email),
+    }
+    args = {
+        "case_id": case.id, "event_id": dossier_case["event"]["id"],
+        "evidence_id": dossier_case["screenshot"]["id"], "role": "thumbnail",
+        "share_id": open_share.id,
+    }
+    args_for = {
+        "api.evidence_text": {"evidence_id": dossier_case["private"]["id"]},
+        "shares.open_link": {"token": link_token},
+        "shares.invite": {"token": invite_token},
+    }
+    return World(args, visitors, args_for)
+
+
+def _path(app: Flask, endpoint: str, world: World) -> str:
+    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
+    values = {**world.args, **world.args_for.get(endpoint, {})}
+    _, path = rule.build({name: values[name] for name in rule.arguments})  # type: ignore[misc]
+    return path
+
+
+def _status(visitor: Visitor, method: str, endpoint: str, path: str) -> int:
+    if endpoint.startswith("api."):
+        headers = {"Authorization": f"Bearer {visitor.bearer}"} if visitor.bearer else {}
+        return visitor.client.open(path, method=method, headers=headers,
+                                   json=JSON_BODIES.get(endpoint, {})).status_code
+    data = {"csrf_token": visitor.csrf} if method == "POST" else None
+    return visitor.client.open(path, method=method, data=data).status_code
+
+
+def test_every_route_about_a_case_is_in_the_matrix(app):
+    routes = {(method, rule.endpoint) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes - NOT_ABOUT_A_CASE == set(EXPECTED)
+
+
+@pytest.mark.parametrize(("method", "endpoint"), sorted(EXPECTED))
+def test_each_visitor_gets_exactly_the_expected_status(app, world, method, endpoint):
+    path = _path(app, endpoint, world)
+    seen = {role: _status(world.visitors[role], method, endpoint, path) for role in ROLES}
+    assert seen == dict(zip(ROLES, EXPECTED[(method, endpoint)], strict=True))

@@ -128,6 +128,36 @@ def verify_dossier_command(ctx: click.Context, file: Path) -> None:
     ctx.invoke(verify_command, file=file)
 
 
+@cli.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(destination: Path) -> None:
+    """Copy the database, vault, keys and config into DESTINATION (new or empty)."""
+    from caseapp.backup import BackupError, backup
+    from caseapp.runtime import runtime
+
+    try:
+        files = backup(runtime().settings, destination)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup of {len(files)} files written to {destination}")
+    click.echo("it holds the master key: keep it as safe as the instance itself")
+
+
+@cli.command("restore", with_appcontext=False)
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing instance.")
+def restore_command(source: Path, force: bool) -> None:
+    """Check a backup against its manifest and restore it into the instance folder."""
+    from caseapp.backup import BackupError, restore
+
+    instance = instance_path_from_env()
+    try:
+        count = restore(source, instance, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {count} files into {instance}")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every capability's command group to the app's CLI."""
     from caseapp.accounts.cli import token_group, user_group

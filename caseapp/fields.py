@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+
 from caseapp.timezones import BadTime, UnknownZone, parse_time
 
 
@@ -45,44 +47,44 @@ def _read_field(name: str, spec: FieldSpec, raw: Any, tz_name: str) -> Any:
             isinstance(raw, str) and raw.lower() in {"false", "0", "off", "no"}
         ):
             return False
-        raise ValueError("must be true or false")
+        raise ValueError(_("must be true or false"))
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.required:
-            raise ValueError("is required")
+            raise ValueError(_("is required"))
         return "" if spec.kind == "text" else None
     if spec.kind == "amount":
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
-            raise ValueError("must be a number")
+            raise ValueError(_("must be a number"))
         try:
             amount = Decimal(str(raw).replace(",", "").strip())
         except InvalidOperation as exc:
-            raise ValueError("must be a number") from exc
+            raise ValueError(_("must be a number")) from exc
         if not amount.is_finite() or amount < 0:
-            raise ValueError("must be zero or more")
+            raise ValueError(_("must be zero or more"))
         if abs(amount.adjusted()) > 20:
-            raise ValueError("is out of range")
+            raise ValueError(_("is out of range"))
         return format(amount.normalize(), "f")
     if not isinstance(raw, str):
-        raise ValueError("must be a string")
+        raise ValueError(_("must be a string"))
     text = raw.strip()
     if spec.kind == "text":
         if spec.max_length and len(text) > spec.max_length:
-            raise ValueError(f"must be at most {spec.max_length} characters")
+            raise ValueError(_("must be at most %(count)d characters", count=spec.max_length))
         return text
     if spec.kind == "choice":
         if text not in spec.choices:
-            raise ValueError(f"must be one of: {', '.join(spec.choices)}")
+            raise ValueError(_("must be one of: %(choices)s", choices=", ".join(spec.choices)))
         return text
     if spec.kind == "currency":
         code = text.upper()
         if not _CURRENCY.match(code):
-            raise ValueError("must be a currency code such as CNY, USD or USDT")
+            raise ValueError(_("must be a currency code such as CNY, USD or USDT"))
         return code
     if spec.kind == "time":
         try:
             return parse_time(text, tz_name)
         except (BadTime, UnknownZone) as exc:
-            raise ValueError(str(exc)) from exc
+            raise ValueError(_("must be a date and time such as 2024-03-05T09:12")) from exc
     raise AssertionError(f"unknown field kind {spec.kind}")
 
 
@@ -93,7 +95,7 @@ def read_fields(
     errors: dict[str, str] = {}
     unknown = sorted(set(data) - set(specs))
     for name in unknown:
-        errors[name] = "is not a known field"
+        errors[name] = _("is not a known field")
     values: dict[str, Any] = {}
     for name, spec in specs.items():
         if partial and name not in data:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_login import current_user
 
 from caseapp.timezones import default_zone_for
@@ -24,6 +24,8 @@ def locale_from_header() -> str:
 
 def select_locale() -> str:
     """The user's setting, else the language cookie, else Accept-Language."""
+    if not has_request_context():
+        return "en"  # commands and background builds: messages in the source language
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return str(current_user.locale)
     chosen = request.cookies.get(LANGUAGE_COOKIE)

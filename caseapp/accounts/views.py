@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -28,11 +28,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("cases.dashboard")
 
 
-def _begin(user: service.User) -> None:
+def _begin(user: service.User, target: str) -> Response:
+    """Log the user in and go to `target`, remembering their language for after logout."""
     service.start_session(db.session, user)
     db.session.commit()
     session.clear()
     login_user(user)
+    response = redirect(target)
+    if user.locale in LOCALES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True
+        )
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -57,9 +64,9 @@ def register():  # type: ignore[no-untyped-def]
             db.session.rollback()
             form.email.errors = [*form.email.errors, _account_message(exc)]
         else:
-            _begin(user)
+            response = _begin(user, url_for("cases.dashboard"))
             flash(_("Welcome! Open your first case to start keeping the record."), "success")
-            return redirect(url_for("cases.dashboard"))
+            return response
     return render_template("accounts/register.html", form=form)
 
 
@@ -77,8 +84,7 @@ def login():  # type: ignore[no-untyped-def]
             db.session.rollback()
             flash(_("Wrong email or password."), "error")
         else:
-            _begin(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return _begin(user, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
 

@@ -9,11 +9,11 @@ from flask import Response, jsonify, url_for
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import json_body
-from caseapp.cases import service as cases
 from caseapp.export import service as dossiers
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
+from caseapp.shares.access import CaseAccess, case_access, owned_case, require_dossier_files
 from caseapp.timezones import utc_iso
 
 
@@ -40,17 +40,18 @@ def dossier_json(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def _load(dossier_id: str) -> Dossier:
+def _load(dossier_id: str) -> tuple[CaseAccess, Dossier]:
+    # Owners and advocates with an open share read through the same access check.
     dossier = db.session.get(Dossier, dossier_id) if dossier_id else None
     if dossier is None:
         raise dossiers.DossierNotFound(dossier_id)
-    case = cases.get_case(db.session, api_user(), dossier.case_id)
-    return dossiers.dossier_in_case(db.session, case, dossier_id)
+    access = case_access(db.session, dossier.case_id, user=api_user())
+    return access, dossiers.dossier_in_case(db.session, access.case, dossier_id)
 
 
 @bp.post("/cases/<case_id>/dossiers")
 def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
-    case = cases.get_case(db.session, api_user(), case_id)
+    case = owned_case(db.session, api_user(), case_id)
     body = json_body()
     dossier = dossiers.request_dossier(
         db.session, case, api_user(), body.get("lang", "zh"), body.get("recipient", "consumer_association"))
@@ -63,18 +64,19 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<case_id>/dossiers")
 def list_case_dossiers(case_id: str):  # type: ignore[no-untyped-def]
-    case = cases.get_case(db.session, api_user(), case_id)
+    case = case_access(db.session, case_id, user=api_user()).case
     return jsonify({"items": [dossier_json(d) for d in dossiers.list_dossiers(db.session, case)],
                     "next_cursor": None})
 
 
 @bp.get("/dossiers/<dossier_id>")
 def get_dossier(dossier_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(dossier_json(_load(dossier_id)))
+    return jsonify(dossier_json(_load(dossier_id)[1]))
 
 
 def _download(dossier_id: str, which: str) -> Response:
-    dossier = _load(dossier_id)
+    access, dossier = _load(dossier_id)
+    require_dossier_files(access)
     chunks = dossiers.open_file(runtime().vault, dossier, which)
     dossiers.record_download(db.session, runtime().head_key, api_user(), dossier, which)
     db.session.commit()

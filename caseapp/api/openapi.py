@@ -599,11 +599,12 @@ PATHS.update(
     }
 )
 
-# An advocate reads a shared case but any change is 403, as is an original not shared.
+# An advocate reads a shared case but any change is 403, as are originals (and dossiers,
+# which embed them) that the share does not include.
 for _path, _item in PATHS.items():
     for _method, _operation in _item.items():
-        if ("{case_id}" in _path or "{evidence_id}" in _path) and (
-            _method != "get" or _path.endswith("/content")
+        if any(f"{{{name}}}" in _path for name in ("case_id", "evidence_id", "dossier_id")) and (
+            _method != "get" or _path.endswith(("/content", "/pdf", "/bundle"))
         ):
             _operation["responses"].setdefault("403", _FORBIDDEN)
 

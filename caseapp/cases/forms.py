@@ -37,7 +37,8 @@ class CaseForm(ServiceForm):
     counterparty = StringField(_l("Company"), render_kw={"maxlength": 200})
     category = SelectField(
         _l("Problem type"),
-        choices=[SelectChoice(c.code, c.label) for c in CATEGORIES],  # type: ignore[arg-type], validate_choice=False
+        choices=[SelectChoice(c.code, c.label) for c in CATEGORIES],  # type: ignore[arg-type]
+        validate_choice=False,
     )
     amount = StringField(_l("Amount at stake"), render_kw={"inputmode": "decimal"})
     currency = StringField(_l("Currency"), render_kw={"maxlength": 12, "placeholder": "CNY / USDT"})

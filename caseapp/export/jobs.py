@@ -54,3 +54,7 @@ class ThreadQueue:
 
     def submit(self, dossier_id: str) -> Future[None]:
         return self._pool.submit(run_build, self._app, dossier_id)
+
+    def shutdown(self) -> None:
+        """Finish the builds already started and stop the worker."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseapp.api.dossiers import dossier_response
-from caseapp.cases.views import load_case
 from caseapp.export import service as dossiers
 from caseapp.export.context import LANGS, RECIPIENT_KINDS
 from caseapp.export.models import Dossier
@@ -15,23 +14,31 @@ from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
+from caseapp.shares.access import CaseAccess, OriginalsNotShared, require_dossier_files
+from caseapp.shares.service import record_dossier_download
+from caseapp.shares.viewer import viewer_access
+from caseapp.shares.views import shared_dossiers_page
 
 bp = Blueprint("export", __name__)
 
 
-def load_dossier(case_id: str, dossier_id: str) -> Dossier:
-    """A dossier of the current user's case, or 404."""
-    case = load_case(case_id)
+def load_dossier(case_id: str, dossier_id: str) -> tuple[CaseAccess, Dossier]:
+    """A dossier of a case the visitor may read (owner, advocate, link), and their access."""
+    access = viewer_access(case_id)
     try:
-        return dossiers.dossier_in_case(db.session, case, dossier_id)
+        return access, dossiers.dossier_in_case(db.session, access.case, dossier_id)
     except dossiers.DossierNotFound:
         abort(404)
 
 
 @bp.route("/cases/<case_id>/dossiers", methods=["GET", "POST"])
-@login_required
 def index(case_id: str):  # type: ignore[no-untyped-def]
-    case = load_case(case_id)
+    access = viewer_access(case_id)
+    if not access.is_owner:
+        if request.method == "POST":
+            abort(403)
+        return shared_dossiers_page(access)
+    case = access.case
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -52,29 +59,30 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/status")
-@login_required
 def status(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
-    dossier = load_dossier(case_id, dossier_id)
+    _access, dossier = load_dossier(case_id, dossier_id)
     return jsonify({"id": dossier.id, "status": dossier.status, "sha256": dossier.sha256})
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/<any(pdf, bundle):which>")
-@login_required
 def download(case_id: str, dossier_id: str, which: str):  # type: ignore[no-untyped-def]
-    dossier = load_dossier(case_id, dossier_id)
+    access, dossier = load_dossier(case_id, dossier_id)
+    try:
+        require_dossier_files(access)
+    except OriginalsNotShared:
+        abort(403)
     try:
         chunks = dossiers.open_file(runtime().vault, dossier, which)
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
-    dossiers.record_download(db.session, runtime().head_key, current_user, dossier, which)
+    record_dossier_download(db.session, runtime().head_key, access, dossier, which)
     db.session.commit()
     return dossier_response(chunks, dossier, which)
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/verify", methods=["POST"])
-@login_required
 def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
-    dossier = load_dossier(case_id, dossier_id)
+    access, dossier = load_dossier(case_id, dossier_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -82,4 +90,4 @@ def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
             runtime().vault, dossier, dossiers.instance_certificates(runtime().settings.keys_path))
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
-    return render_template("export/verified.html", case=load_case(case_id), dossier=dossier, report=report)
+    return render_template("export/verified.html", case=access.case, dossier=dossier, report=report)

@@ -172,3 +172,14 @@ def custody_details(access: CaseAccess, subject: str, details: dict[str, Any]) -
     if subject.removeprefix("evidence:") in access.evidence_ids:
         return details
     return {"withheld": True}
+
+
+def require_dossier_files(access: CaseAccess) -> None:
+    """OriginalsNotShared unless the viewer may download a dossier's PDF or bundle.
+
+    A dossier embeds every original of the case, so only a share of the whole case
+    that allows originals lets an advocate take one away; reading its status and
+    verifying it in place need neither.
+    """
+    if not access.allow_originals or access.evidence_ids is not None:
+        raise OriginalsNotShared(access.case.id)

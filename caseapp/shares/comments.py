@@ -35,7 +35,7 @@ class CommentsClosed(Exception):
     """Link visitors read the case but do not comment."""
 
 
-def _conversation(access: CaseAccess) -> Select[tuple[Comment]]:
+def _conversation(access: CaseAccess) -> Select[Any]:
     stmt = select(Comment).where(Comment.case_id == access.case.id)
     if access.is_owner:
         return stmt

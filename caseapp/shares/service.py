@@ -22,6 +22,7 @@ from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
 from caseapp.database import utcnow
 from caseapp.evidence.models import Evidence
+from caseapp.export.models import Dossier
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.shares.access import CaseAccess
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
@@ -304,6 +305,27 @@ def record_look(
         actor=access.actor(),
         action=action,
         subject=f"evidence:{evidence.id}",
+        details=details,
+    )
+
+
+def record_dossier_download(
+    session: Session, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
+) -> None:
+    """Log that the viewer took a dossier's PDF or bundle away, and via which share."""
+    details: dict[str, Any] = {
+        "file": which,
+        "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256,
+    }
+    if access.share is not None:
+        details["via"] = f"share:{access.share.id}"
+    custody.record(
+        session,
+        head_key,
+        case_id=dossier.case_id,
+        actor=access.actor(),
+        action="dossier.downloaded",
+        subject=f"dossier:{dossier.id}",
         details=details,
     )
 

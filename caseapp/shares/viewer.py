@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, abort, current_app, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response as BaseResponse
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
@@ -50,7 +51,7 @@ def link_grants() -> list[str]:
     return grants
 
 
-def grant_link(response: Response, share: Share, now: datetime | None = None) -> Response:
+def grant_link(response: BaseResponse, share: Share, now: datetime | None = None) -> BaseResponse:
     """Give the browser the cookie that stands for the link share, until it expires."""
     now = now or utcnow()
     response.set_cookie(

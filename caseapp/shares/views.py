@@ -29,12 +29,13 @@ from caseapp.custody import log as custody
 from caseapp.database import utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
+from caseapp.export import service as dossier_service
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
 from caseapp.shares import comments, history, invitations, service
-from caseapp.shares.access import CaseAccess, case_access
+from caseapp.shares.access import CaseAccess, OriginalsNotShared, case_access, require_dossier_files
 from caseapp.shares.forms import (
     REVIEW_LABELS,
     AdvocateRegisterForm,
@@ -266,6 +267,10 @@ def shared_case_page(access: CaseAccess) -> str:
         ],
         custody_entries=custody.entries(db.session, case.id),
         custody_head=custody.head_of(db.session, case.id),
+        dossiers=[
+            d for d in dossier_service.list_dossiers(db.session, case) if d.status == "ready"
+        ],
+        may_download_dossiers=_may_download_dossiers(access),
         conversation=comments.all_comments(db.session, access) if access.user else [],
         read_at=read_at,
         comment_form=_comment_form(access),
@@ -308,6 +313,25 @@ def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
     service.record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
     db.session.commit()
     return page
+
+
+def shared_dossiers_page(access: CaseAccess) -> str:
+    """The case's dossiers for an advocate or link visitor: verify in place, download if allowed."""
+    return render_template(
+        "shares/dossiers.html",
+        access=access,
+        case=access.case,
+        dossiers=dossier_service.list_dossiers(db.session, access.case),
+        may_download=_may_download_dossiers(access),
+    )
+
+
+def _may_download_dossiers(access: CaseAccess) -> bool:
+    try:
+        require_dossier_files(access)
+    except OriginalsNotShared:
+        return False
+    return True
 
 
 # -- links and invitations --------------------------------------------------------

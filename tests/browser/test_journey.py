@@ -89,7 +89,7 @@ def test_chinese_user_logs_a_support_promise_and_sees_it_on_the_timeline(
     expect(contact).to_contain_text("#GD-20260305-8841")
     expect(contact).to_contain_text("客服小王（工号 1024）")
     expect(contact).to_contain_text("等待解冻")
-    expect(contact).to_contain_text("跟进时间 2026-03-10 10:00 +08:00")
+    expect(contact).to_contain_text("跟进期限：2026-03-10 10:00 +08:00")
     expect(page.get_by_text("时间均按 Asia/Shanghai 时区显示")).to_be_visible()
 
     page.screenshot(path=str(tmp_path / "journey.png"), full_page=True)

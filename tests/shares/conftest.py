@@ -21,6 +21,7 @@ from caseapp.shares import service
 from caseapp.shares.models import Share
 from tests.conftest import PASSWORD, csrf_token_from
 
+
 def png_bytes(colour: str = "red") -> bytes:
     """A small real PNG, so the vault makes a thumbnail of it."""
     buffer = io.BytesIO()
@@ -30,8 +31,11 @@ def png_bytes(colour: str = "red") -> bytes:
 
 def upload(api: Any, case_id: str, data: bytes, name: str) -> dict[str, Any]:
     """Add a file to the case through the API, as the owner."""
-    response = api.post(f"/api/v1/cases/{case_id}/evidence", data={"file": (io.BytesIO(data), name)},
-                        content_type="multipart/form-data")
+    response = api.post(
+        f"/api/v1/cases/{case_id}/evidence",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
     return body
@@ -55,9 +59,14 @@ def advocate_api(api_for: Callable[[User], Any], advocate: User) -> Any:
 @pytest.fixture
 def dossier_case(case: Case, owner_api: Any) -> dict[str, Any]:
     """The complainant's case with a contact, a screenshot and a private note."""
-    event = owner_api.post(f"/api/v1/cases/{case.id}/events", json={
-        "occurred_at": "2026-03-05T14:20:00+08:00", "channel": "online_chat",
-        "summary": "客服承诺三个工作日内解冻资产"}).get_json()
+    event = owner_api.post(
+        f"/api/v1/cases/{case.id}/events",
+        json={
+            "occurred_at": "2026-03-05T14:20:00+08:00",
+            "channel": "online_chat",
+            "summary": "客服承诺三个工作日内解冻资产",
+        },
+    ).get_json()
     screenshot = upload(owner_api, case.id, png_bytes(), "冻结截图.png")
     private = upload(owner_api, case.id, "我的私人笔记：家庭住址".encode(), "私人笔记.txt")
     return {"case": case, "event": event, "screenshot": screenshot, "private": private}
@@ -65,11 +74,12 @@ def dossier_case(case: Case, owner_api: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def share_with(app: Flask, user: User) -> Callable[..., service.NewShare]:
-    """Share the user's case: share_with(case, advocate_email=...) or share_with(case, link=True)."""
+    """Share the case: share_with(case, advocate_email=...) or share_with(case, link=True)."""
 
     def make(case: Case, **data: Any) -> service.NewShare:
-        created = service.create_share(db.session, app.extensions["caseapp"].head_key, user, case,
-                                       data, "Asia/Shanghai")
+        created = service.create_share(
+            db.session, app.extensions["caseapp"].head_key, user, case, data, "Asia/Shanghai"
+        )
         db.session.commit()
         return created
 
@@ -86,7 +96,9 @@ def login_client(app: Flask, email: str) -> FlaskClient:
     """A separate browser, logged in as `email`."""
     client = app.test_client()
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302, "login failed"
     return client
 

@@ -25,9 +25,14 @@ def share(owner_api, case_id, **body):
 
 
 def case_routes(case_id, item_id):
-    return [f"/api/v1/cases/{case_id}", f"/api/v1/cases/{case_id}/events",
-            f"/api/v1/cases/{case_id}/evidence", f"/api/v1/cases/{case_id}/custody",
-            f"/api/v1/cases/{case_id}/comments", f"/api/v1/evidence/{item_id}"]
+    return [
+        f"/api/v1/cases/{case_id}",
+        f"/api/v1/cases/{case_id}/events",
+        f"/api/v1/cases/{case_id}/evidence",
+        f"/api/v1/cases/{case_id}/custody",
+        f"/api/v1/cases/{case_id}/comments",
+        f"/api/v1/evidence/{item_id}",
+    ]
 
 
 def test_advocate_sees_nothing_before_a_share(dossier_case, advocate_api):
@@ -39,19 +44,24 @@ def test_advocate_sees_nothing_before_a_share(dossier_case, advocate_api):
     assert advocate_api.get("/api/v1/shared").get_json()["items"] == []
 
 
-def test_advocate_reads_a_shared_case_and_can_change_nothing(dossier_case, owner_api, advocate_api, advocate):
+def test_advocate_reads_a_shared_case_and_can_change_nothing(
+    dossier_case, owner_api, advocate_api, advocate
+):
     case = dossier_case["case"]
     share(owner_api, case.id, advocate_email=advocate.email)
     for path in case_routes(case.id, dossier_case["screenshot"]["id"]):
         assert advocate_api.get(path).status_code == 200, path
     assert advocate_api.get(f"/api/v1/cases/{case.id}").get_json()["title"] == case.title
     text = advocate_api.get(f"/api/v1/evidence/{dossier_case['private']['id']}/text")
-    assert text.status_code == 200 and text.get_data(as_text=True) == "我的私人笔记：家庭住址"
+    assert text.status_code == 200
+    assert text.get_data(as_text=True) == "我的私人笔记：家庭住址"
     event_id = dossier_case["event"]["id"]
     attempts = [
         advocate_api.patch(f"/api/v1/cases/{case.id}", json={"status": "closed"}),
-        advocate_api.post(f"/api/v1/cases/{case.id}/events", json={
-            "occurred_at": "2026-03-06T10:00:00Z", "channel": "email", "summary": "伪造"}),
+        advocate_api.post(
+            f"/api/v1/cases/{case.id}/events",
+            json={"occurred_at": "2026-03-06T10:00:00Z", "channel": "email", "summary": "伪造"},
+        ),
         advocate_api.patch(f"/api/v1/cases/{case.id}/events/{event_id}", json={"summary": "改写"}),
         advocate_api.delete(f"/api/v1/cases/{case.id}/events/{event_id}"),
         advocate_api.post(f"/api/v1/cases/{case.id}/shares", json={"link": True}),
@@ -63,26 +73,31 @@ def test_advocate_reads_a_shared_case_and_can_change_nothing(dossier_case, owner
     assert len(owner_api.get(f"/api/v1/cases/{case.id}/events").get_json()["items"]) == 1
 
 
-def test_originals_are_refused_unless_the_share_allows_them(app, dossier_case, owner_api, advocate_api, advocate,
-                                                            make_user, api_for):
+def test_originals_are_refused_unless_the_share_allows_them(
+    app, dossier_case, owner_api, advocate_api, advocate, make_user, api_for
+):
     case = dossier_case["case"]
     item_id = dossier_case["screenshot"]["id"]
     share(owner_api, case.id, advocate_email=advocate.email)
     refused = advocate_api.get(f"/api/v1/evidence/{item_id}/content")
-    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "forbidden"
 
     lawyer = make_user("wang@law.example.org", role="advocate")
     share(owner_api, case.id, advocate_email=lawyer.email, allow_originals=True)
     allowed = api_for(lawyer).get(f"/api/v1/evidence/{item_id}/content")
-    assert allowed.status_code == 200 and allowed.data == png_bytes()
+    assert allowed.status_code == 200
+    assert allowed.data == png_bytes()
     log = owner_api.get(f"/api/v1/cases/{case.id}/custody").get_json()["items"]
     download = [e for e in log if e["action"] == "evidence.downloaded"]
-    assert len(download) == 1 and download[0]["actor"].endswith(f"<{lawyer.email}>")
+    assert len(download) == 1
+    assert download[0]["actor"].endswith(f"<{lawyer.email}>")
     assert download[0]["details"]["via"].startswith("share:")
 
 
-def test_another_advocate_sees_nothing_of_a_case_shared_with_someone_else(dossier_case, owner_api, advocate,
-                                                                         make_user, api_for):
+def test_another_advocate_sees_nothing_of_a_case_shared_with_someone_else(
+    dossier_case, owner_api, advocate, make_user, api_for
+):
     case = dossier_case["case"]
     share(owner_api, case.id, advocate_email=advocate.email)
     other = api_for(make_user("zhao@ngo.example.org", role="advocate"))
@@ -92,7 +107,9 @@ def test_another_advocate_sees_nothing_of_a_case_shared_with_someone_else(dossie
     assert other.get("/api/v1/shared").get_json()["items"] == []
 
 
-def test_the_complainant_can_leave_private_evidence_out(dossier_case, owner_api, advocate_api, advocate):
+def test_the_complainant_can_leave_private_evidence_out(
+    dossier_case, owner_api, advocate_api, advocate
+):
     case = dossier_case["case"]
     screenshot, private = dossier_case["screenshot"], dossier_case["private"]
     share(owner_api, case.id, advocate_email=advocate.email, evidence_ids=[screenshot["id"]])
@@ -102,14 +119,18 @@ def test_the_complainant_can_leave_private_evidence_out(dossier_case, owner_api,
     assert advocate_api.get(f"/api/v1/evidence/{private['id']}/text").status_code == 404
     log = advocate_api.get(f"/api/v1/cases/{case.id}/custody").get_json()["items"]
     about_private = [e for e in log if e["subject"] == f"evidence:{private['id']}"]
-    assert about_private and all(e["details"] == {"withheld": True} for e in about_private)
+    assert about_private
+    assert all(e["details"] == {"withheld": True} for e in about_private)
     assert "私人笔记" not in str(log)
 
 
-def test_children_of_a_shared_item_stay_out_unless_included(dossier_case, owner_api, advocate_api, advocate,
-                                                           samples):
+def test_children_of_a_shared_item_stay_out_unless_included(
+    dossier_case, owner_api, advocate_api, advocate, samples
+):
     case = dossier_case["case"]
-    mail = upload(owner_api, case.id, (samples / "msg" / "msgInMsgInMsg.msg").read_bytes(), "邮件.msg")
+    mail = upload(
+        owner_api, case.id, (samples / "msg" / "msgInMsgInMsg.msg").read_bytes(), "邮件.msg"
+    )
     assert mail["children"]
     share(owner_api, case.id, advocate_email=advocate.email, evidence_ids=[mail["id"]])
     seen = advocate_api.get(f"/api/v1/evidence/{mail['id']}").get_json()
@@ -117,37 +138,56 @@ def test_children_of_a_shared_item_stay_out_unless_included(dossier_case, owner_
     assert advocate_api.get(f"/api/v1/evidence/{mail['children'][0]['id']}").status_code == 404
 
 
-def test_comments_reach_the_complainant_with_an_unread_marker(dossier_case, owner_api, advocate_api, advocate):
+def test_comments_reach_the_complainant_with_an_unread_marker(
+    dossier_case, owner_api, advocate_api, advocate
+):
     case = dossier_case["case"]
     share(owner_api, case.id, advocate_email=advocate.email)
-    posted = advocate_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "请补充提现失败的截图"})
-    assert posted.status_code == 201 and posted.get_json()["author_role"] == "advocate"
+    posted = advocate_api.post(
+        f"/api/v1/cases/{case.id}/comments", json={"body": "请补充提现失败的截图"}
+    )
+    assert posted.status_code == 201
+    assert posted.get_json()["author_role"] == "advocate"
 
     first = owner_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]
-    assert [(c["body"], c["author"], c["unread"]) for c in first] == [("请补充提现失败的截图", "李娜", True)]
+    assert [(c["body"], c["author"], c["unread"]) for c in first] == [
+        ("请补充提现失败的截图", "李娜", True)
+    ]
     again = owner_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]
     assert again[0]["unread"] is False
 
-    reply = owner_api.post(f"/api/v1/cases/{case.id}/comments", json={
-        "body": "已上传", "evidence_id": dossier_case["screenshot"]["id"]})
+    reply = owner_api.post(
+        f"/api/v1/cases/{case.id}/comments",
+        json={"body": "已上传", "evidence_id": dossier_case["screenshot"]["id"]},
+    )
     assert reply.status_code == 201
     seen = advocate_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]
-    assert [(c["body"], c["unread"]) for c in seen] == [("请补充提现失败的截图", False), ("已上传", True)]
+    assert [(c["body"], c["unread"]) for c in seen] == [
+        ("请补充提现失败的截图", False),
+        ("已上传", True),
+    ]
     assert seen[1]["evidence_id"] == dossier_case["screenshot"]["id"]
 
 
-def test_an_advocate_does_not_read_another_advocates_conversation(dossier_case, owner_api, advocate_api, advocate,
-                                                                  make_user, api_for):
+def test_an_advocate_does_not_read_another_advocates_conversation(
+    dossier_case, owner_api, advocate_api, advocate, make_user, api_for
+):
     case = dossier_case["case"]
     mine = share(owner_api, case.id, advocate_email=advocate.email)
     lawyer = api_for(make_user("wang@law.example.org", role="advocate"))
     share(owner_api, case.id, advocate_email="wang@law.example.org")
     lawyer.post(f"/api/v1/cases/{case.id}/comments", json={"body": "律师的意见"})
-    owner_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "只给李娜", "share_id": mine["id"]})
+    owner_api.post(
+        f"/api/v1/cases/{case.id}/comments", json={"body": "只给李娜", "share_id": mine["id"]}
+    )
     owner_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "给所有人"})
-    bodies = [c["body"] for c in advocate_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]]
+    bodies = [
+        c["body"] for c in advocate_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]
+    ]
     assert bodies == ["只给李娜", "给所有人"]
-    everything = [c["body"] for c in owner_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]]
+    everything = [
+        c["body"] for c in owner_api.get(f"/api/v1/cases/{case.id}/comments").get_json()["items"]
+    ]
     assert everything == ["律师的意见", "只给李娜", "给所有人"]
 
 
@@ -155,18 +195,21 @@ def test_comment_needs_a_body(dossier_case, owner_api, advocate_api, advocate):
     case = dossier_case["case"]
     share(owner_api, case.id, advocate_email=advocate.email)
     response = advocate_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "  "})
-    assert response.status_code == 422 and "body" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422
+    assert "body" in response.get_json()["error"]["fields"]
 
 
-def test_review_state_is_the_advocates_and_the_complainant_sees_it(dossier_case, owner_api, advocate_api,
-                                                                   advocate):
+def test_review_state_is_the_advocates_and_the_complainant_sees_it(
+    dossier_case, owner_api, advocate_api, advocate
+):
     case = dossier_case["case"]
     created = share(owner_api, case.id, advocate_email=advocate.email)
     path = f"/api/v1/shares/{created['id']}"
     assert advocate_api.patch(path, json={"review_state": "bogus"}).status_code == 422
     assert advocate_api.patch(path, json={"expires_at": "2099-01-01T00:00:00Z"}).status_code == 422
     changed = advocate_api.patch(path, json={"review_state": "needs_more_evidence"})
-    assert changed.status_code == 200 and changed.get_json()["review_state"] == "needs_more_evidence"
+    assert changed.status_code == 200
+    assert changed.get_json()["review_state"] == "needs_more_evidence"
     assert owner_api.patch(path, json={"review_state": "accepted"}).status_code == 403
     listed = owner_api.get(f"/api/v1/cases/{case.id}/shares").get_json()["items"]
     assert listed[0]["review_state"] == "needs_more_evidence"
@@ -175,7 +218,9 @@ def test_review_state_is_the_advocates_and_the_complainant_sees_it(dossier_case,
     assert review[0]["details"] == {"from": "new", "to": "needs_more_evidence"}
 
 
-def test_shared_list_shows_newest_activity_first(make_case, user, owner_api, advocate_api, advocate):
+def test_shared_list_shows_newest_activity_first(
+    make_case, user, owner_api, advocate_api, advocate
+):
     quiet = make_case(user, title="旧案件")
     busy = make_case(user, title="新动态")
     share(owner_api, busy.id, advocate_email=advocate.email)
@@ -183,7 +228,8 @@ def test_shared_list_shows_newest_activity_first(make_case, user, owner_api, adv
     owner_api.post(f"/api/v1/cases/{busy.id}/comments", json={"body": "有新证据"})
     items = advocate_api.get("/api/v1/shared").get_json()["items"]
     assert [i["case_title"] for i in items] == ["新动态", "旧案件"]
-    assert items[0]["complainant"] == "张伟" and items[0]["unread_comments"] == 1
+    assert items[0]["complainant"] == "张伟"
+    assert items[0]["unread_comments"] == 1
     assert set(items[0]) >= {"id", "case_id", "case_title", "expires_at", "review_state"}
 
 
@@ -200,8 +246,9 @@ def test_link_share_token_is_long_random_and_stored_hashed(dossier_case, owner_a
     assert other["url"] != created["url"]
 
 
-def test_after_revocation_or_expiry_everything_is_404_again(dossier_case, owner_api, advocate_api, advocate,
-                                                            make_user, api_for):
+def test_after_revocation_or_expiry_everything_is_404_again(
+    dossier_case, owner_api, advocate_api, advocate, make_user, api_for
+):
     case = dossier_case["case"]
     item_id = dossier_case["screenshot"]["id"]
     created = share(owner_api, case.id, advocate_email=advocate.email)
@@ -209,10 +256,19 @@ def test_after_revocation_or_expiry_everything_is_404_again(dossier_case, owner_
     assert owner_api.delete(f"/api/v1/shares/{created['id']}").status_code == 204
     for path in case_routes(case.id, item_id):
         assert advocate_api.get(path).status_code == 404, path
-    assert advocate_api.patch(f"/api/v1/cases/{case.id}", json={"status": "closed"}).status_code == 404
-    assert advocate_api.patch(f"/api/v1/shares/{created['id']}", json={"review_state": "closed"}).status_code == 404
+    assert (
+        advocate_api.patch(f"/api/v1/cases/{case.id}", json={"status": "closed"}).status_code == 404
+    )
+    assert (
+        advocate_api.patch(
+            f"/api/v1/shares/{created['id']}", json={"review_state": "closed"}
+        ).status_code
+        == 404
+    )
     assert advocate_api.get("/api/v1/shared").get_json()["items"] == []
-    assert owner_api.delete(f"/api/v1/shares/{created['id']}").status_code == 204  # twice: no change
+    assert (
+        owner_api.delete(f"/api/v1/shares/{created['id']}").status_code == 204
+    )  # twice: no change
 
     lawyer = make_user("wang@law.example.org", role="advocate")
     later = share(owner_api, case.id, advocate_email=lawyer.email)
@@ -221,38 +277,57 @@ def test_after_revocation_or_expiry_everything_is_404_again(dossier_case, owner_
     assert api_for(lawyer).get(f"/api/v1/cases/{case.id}").status_code == 404
 
 
-def test_someone_elses_share_cannot_be_revoked_or_probed(dossier_case, owner_api, advocate, make_user, api_for):
+def test_someone_elses_share_cannot_be_revoked_or_probed(
+    dossier_case, owner_api, advocate, make_user, api_for
+):
     created = share(owner_api, dossier_case["case"].id, advocate_email=advocate.email)
     stranger = api_for(make_user("x@example.org"))
     assert stranger.delete(f"/api/v1/shares/{created['id']}").status_code == 404
     assert stranger.delete("/api/v1/shares/doesnotexist").status_code == 404
-    assert stranger.post(f"/api/v1/cases/{dossier_case['case'].id}/shares", json={"link": True}).status_code == 404
+    assert (
+        stranger.post(
+            f"/api/v1/cases/{dossier_case['case'].id}/shares", json={"link": True}
+        ).status_code
+        == 404
+    )
 
 
-def test_custody_log_holds_shares_and_revocations_and_still_verifies(dossier_case, owner_api, advocate_api,
-                                                                    advocate):
+def test_custody_log_holds_shares_and_revocations_and_still_verifies(
+    dossier_case, owner_api, advocate_api, advocate
+):
     case = dossier_case["case"]
     created = share(owner_api, case.id, advocate_email=advocate.email)
     advocate_api.get(f"/api/v1/cases/{case.id}")
     advocate_api.get(f"/api/v1/evidence/{dossier_case['screenshot']['id']}")
     advocate_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "收到"})
     owner_api.delete(f"/api/v1/shares/{created['id']}")
-    actions = [e["action"] for e in owner_api.get(f"/api/v1/cases/{case.id}/custody").get_json()["items"]]
-    assert actions[-5:] == ["share.created", "share.opened", "evidence.viewed", "comment.added", "share.revoked"]
+    actions = [
+        e["action"] for e in owner_api.get(f"/api/v1/cases/{case.id}/custody").get_json()["items"]
+    ]
+    assert actions[-5:] == [
+        "share.created",
+        "share.opened",
+        "evidence.viewed",
+        "comment.added",
+        "share.revoked",
+    ]
     assert verify_chain(db.session, runtime().head_key, case.id).intact
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"link": True, "advocate_email": "a@example.org"}, "link"),
-    ({}, "advocate_email"),
-    ({"advocate_email": "not-an-email"}, "advocate_email"),
-    ({"advocate_email": "complainant@example.org"}, "advocate_email"),
-    ({"link": True, "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),
-    ({"link": True, "expires_at": (utcnow() + timedelta(days=400)).isoformat()}, "expires_at"),
-    ({"link": True, "evidence_ids": "all"}, "evidence_ids"),
-    ({"link": True, "evidence_ids": ["not-in-this-case"]}, "evidence_ids"),
-    ({"link": True, "colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"link": True, "advocate_email": "a@example.org"}, "link"),
+        ({}, "advocate_email"),
+        ({"advocate_email": "not-an-email"}, "advocate_email"),
+        ({"advocate_email": "complainant@example.org"}, "advocate_email"),
+        ({"link": True, "expires_at": "2020-01-01T00:00:00Z"}, "expires_at"),
+        ({"link": True, "expires_at": (utcnow() + timedelta(days=400)).isoformat()}, "expires_at"),
+        ({"link": True, "evidence_ids": "all"}, "evidence_ids"),
+        ({"link": True, "evidence_ids": ["not-in-this-case"]}, "evidence_ids"),
+        ({"link": True, "colour": "red"}, "colour"),
+    ],
+)
 def test_share_requests_are_checked(case, owner_api, body, field):
     response = owner_api.post(f"/api/v1/cases/{case.id}/shares", json=body)
     assert response.status_code == 422
@@ -263,22 +338,37 @@ def test_share_requests_are_checked(case, owner_api, body, field):
 def test_an_advocate_without_an_account_gets_an_invitation(case, owner_api):
     created = share(owner_api, case.id, advocate_email="New.Person@Association.example.org")
     assert created["advocate_email"] == "new.person@association.example.org"
-    assert created["pending_invitation"] is True and "/invite/" in created["invite_url"]
+    assert created["pending_invitation"] is True
+    assert "/invite/" in created["invite_url"]
     assert "url" not in created
 
 
-def test_share_answers_match_the_openapi_schemas(client, dossier_case, owner_api, advocate_api, advocate):
+def test_share_answers_match_the_openapi_schemas(
+    client, dossier_case, owner_api, advocate_api, advocate
+):
     document = client.get("/api/v1/openapi.json").get_json()
 
     def check(schema_name, instance):
-        Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema_name}"}).validate(instance)
+        Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema_name}"}).validate(
+            instance
+        )
 
     case = dossier_case["case"]
     check("ShareCreated", share(owner_api, case.id, link=True))
-    check("ShareCreated", share(owner_api, case.id, advocate_email=advocate.email,
-                                evidence_ids=[dossier_case["screenshot"]["id"]]))
+    check(
+        "ShareCreated",
+        share(
+            owner_api,
+            case.id,
+            advocate_email=advocate.email,
+            evidence_ids=[dossier_case["screenshot"]["id"]],
+        ),
+    )
     check("SharePage", owner_api.get(f"/api/v1/cases/{case.id}/shares").get_json())
     check("SharedCasePage", advocate_api.get("/api/v1/shared").get_json())
-    check("Comment", advocate_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "好"}).get_json())
+    check(
+        "Comment",
+        advocate_api.post(f"/api/v1/cases/{case.id}/comments", json={"body": "好"}).get_json(),
+    )
     check("CommentPage", owner_api.get(f"/api/v1/cases/{case.id}/comments").get_json())
     check("Error", advocate_api.patch(f"/api/v1/cases/{case.id}", json={}).get_json())

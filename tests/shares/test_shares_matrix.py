@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from caseapp.accounts import service as accounts
+from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares import service
@@ -30,73 +31,102 @@ ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "own
 
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {
-    ("GET", "static"), ("GET", "cases.dashboard"), ("GET", "cases.index"),
-    ("GET", "cases.new"), ("POST", "cases.new"),
-    ("GET", "accounts.settings"), ("POST", "accounts.settings"), ("POST", "accounts.change_password"),
-    ("POST", "accounts.choose_language"), ("GET", "accounts.login"), ("POST", "accounts.login"),
-    ("POST", "accounts.logout"), ("GET", "accounts.register"), ("POST", "accounts.register"),
-    ("GET", "api.list_cases"), ("POST", "api.open_case"), ("GET", "api.openapi_document"),
+    ("GET", "static"),
+    ("GET", "cases.dashboard"),
+    ("GET", "cases.index"),
+    ("GET", "cases.new"),
+    ("POST", "cases.new"),
+    ("GET", "accounts.settings"),
+    ("POST", "accounts.settings"),
+    ("POST", "accounts.change_password"),
+    ("POST", "accounts.choose_language"),
+    ("GET", "accounts.login"),
+    ("POST", "accounts.login"),
+    ("POST", "accounts.logout"),
+    ("GET", "accounts.register"),
+    ("POST", "accounts.register"),
+    ("GET", "api.list_cases"),
+    ("POST", "api.open_case"),
+    ("GET", "api.openapi_document"),
 }
 
 L = 302  # sent to log in
-#          anonymous link stranger expired revoked advocate owner
+# fmt: off
+#                                      anon link strg expd rvkd advc ownr
 EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the case and its contacts, on the web
-    ("GET", "cases.show"):                  (L, 200, 404, 404, 404, 200, 200),
-    ("GET", "cases.edit"):                  (L, L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit"):                 (L, L, 404, 404, 404, 403, 302),
-    ("GET", "cases.new_contact"):           (L, L, 404, 404, 404, 403, 200),
-    ("POST", "cases.new_contact"):          (L, L, 404, 404, 404, 403, 200),
-    ("GET", "cases.edit_contact"):          (L, L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit_contact"):         (L, L, 404, 404, 404, 403, 200),
-    ("POST", "cases.follow_up_done"):       (L, L, 404, 404, 404, 403, 302),
-    ("POST", "cases.delete_contact"):       (L, L, 404, 404, 404, 403, 302),
+    ("GET", "cases.show"):                (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "cases.edit"):                (  L,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit"):               (  L,   L, 404, 404, 404, 403, 302),
+    ("GET", "cases.new_contact"):         (  L,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.new_contact"):        (  L,   L, 404, 404, 404, 403, 200),
+    ("GET", "cases.edit_contact"):        (  L,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit_contact"):       (  L,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.follow_up_done"):     (  L,   L, 404, 404, 404, 403, 302),
+    ("POST", "cases.delete_contact"):     (  L,   L, 404, 404, 404, 403, 302),
     # evidence, on the web
-    ("POST", "evidence.upload"):            (L, L, 404, 404, 404, 403, 303),
-    ("GET", "evidence.show"):               (L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.original"):           (L, 403, 404, 404, 404, 403, 200),
-    ("GET", "evidence.rendition"):          (L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.search"):             (L, 200, 404, 404, 404, 200, 200),
+    ("POST", "evidence.upload"):          (  L,   L, 404, 404, 404, 403, 303),
+    ("GET", "evidence.show"):             (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 403, 200),
+    ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 200, 200),
     # sharing, comments, review, on the web
-    ("GET", "shares.new"):                  (L, L, 404, 404, 404, 403, 200),
-    ("POST", "shares.create"):              (L, L, 404, 404, 404, 403, 422),
-    ("POST", "shares.revoke"):              (L, L, 404, 404, 404, 403, 302),
-    ("POST", "shares.comment"):             (L, L, 404, 404, 404, 302, 302),
-    ("POST", "shares.review"):              (L, L, 404, 404, 404, 302, 403),
-    ("GET", "shares.dashboard"):            (L, L, 200, 200, 200, 200, 200),
-    ("GET", "shares.open_link"):            (302, 302, 302, 302, 302, 302, 302),
-    ("GET", "shares.invite"):               (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "shares.invite"):              (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 403, 200),
+    ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 403, 422),
+    ("POST", "shares.revoke"):            (  L,   L, 404, 404, 404, 403, 302),
+    ("POST", "shares.comment"):           (  L,   L, 404, 404, 404, 302, 302),
+    ("POST", "shares.review"):            (  L,   L, 404, 404, 404, 302, 403),
+    ("GET", "shares.dashboard"):          (  L,   L, 200, 200, 200, 200, 200),
+    ("GET", "shares.open_link"):          (302, 302, 302, 302, 302, 302, 302),
+    ("GET", "shares.invite"):             (200, 200, 200, 200, 200, 200, 200),
+    ("POST", "shares.invite"):            (200, 200, 200, 200, 200, 200, 200),
     # the API: no bearer token is 401, whatever cookie the browser holds
-    ("GET", "api.get_case"):                (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_case"):           (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.list_events"):             (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.log_event"):              (401, 401, 404, 404, 404, 403, 201),
-    ("GET", "api.get_event"):               (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_event"):          (401, 401, 404, 404, 404, 403, 200),
-    ("DELETE", "api.delete_event"):         (401, 401, 404, 404, 404, 403, 204),
-    ("POST", "api.add_evidence"):           (401, 401, 404, 404, 404, 403, 415),
-    ("GET", "api.list_case_evidence"):      (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.get_evidence"):            (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.evidence_content"):        (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.evidence_text"):           (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.case_custody"):            (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.list_comments"):           (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.add_comment"):            (401, 401, 404, 404, 404, 201, 201),
-    ("GET", "api.list_shares"):             (401, 401, 404, 404, 404, 403, 200),
-    ("POST", "api.create_share"):           (401, 401, 404, 404, 404, 403, 201),
-    ("PATCH", "api.review_share"):          (401, 401, 404, 404, 404, 200, 403),
-    ("DELETE", "api.revoke_share"):         (401, 401, 404, 404, 404, 403, 204),
-    ("GET", "api.shared_with_me"):          (401, 401, 200, 200, 200, 200, 200),
+    ("GET", "api.get_case"):              (401, 401, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_case"):         (401, 401, 404, 404, 404, 403, 200),
+    ("GET", "api.list_events"):           (401, 401, 404, 404, 404, 200, 200),
+    ("POST", "api.log_event"):            (401, 401, 404, 404, 404, 403, 201),
+    ("GET", "api.get_event"):             (401, 401, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_event"):        (401, 401, 404, 404, 404, 403, 200),
+    ("DELETE", "api.delete_event"):       (401, 401, 404, 404, 404, 403, 204),
+    ("POST", "api.add_evidence"):         (401, 401, 404, 404, 404, 403, 415),
+    ("GET", "api.list_case_evidence"):    (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.get_evidence"):          (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.evidence_content"):      (401, 401, 404, 404, 404, 403, 200),
+    ("GET", "api.evidence_text"):         (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.case_custody"):          (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.list_comments"):         (401, 401, 404, 404, 404, 200, 200),
+    ("POST", "api.add_comment"):          (401, 401, 404, 404, 404, 201, 201),
+    ("GET", "api.list_shares"):           (401, 401, 404, 404, 404, 403, 200),
+    ("POST", "api.create_share"):         (401, 401, 404, 404, 404, 403, 201),
+    ("PATCH", "api.review_share"):        (401, 401, 404, 404, 404, 200, 403),
+    ("DELETE", "api.revoke_share"):       (401, 401, 404, 404, 404, 403, 204),
+    ("GET", "api.shared_with_me"):        (401, 401, 200, 200, 200, 200, 200),
+    # dossiers (a queued one: downloads wait for the build, advocates may not take one away)
+    ("GET", "export.index"):              (  L, 200, 404, 404, 404, 200, 200),
+    ("POST", "export.index"):             (  L, 403, 404, 404, 404, 403, 200),
+    ("GET", "export.status"):             (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "export.download"):           (  L, 403, 404, 404, 404, 403, 409),
+    ("POST", "export.verify"):            (  L, 409, 404, 404, 404, 409, 409),
+    ("POST", "api.request_dossier"):      (401, 401, 404, 404, 404, 403, 422),
+    ("GET", "api.list_case_dossiers"):    (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.get_dossier"):           (401, 401, 404, 404, 404, 200, 200),
+    ("GET", "api.dossier_pdf"):           (401, 401, 404, 404, 404, 403, 409),
+    ("GET", "api.dossier_bundle"):        (401, 401, 404, 404, 404, 403, 409),
 }
+# fmt: on
 
 JSON_BODIES: dict[str, Any] = {
     "api.change_case": {"status": "escalated"},
-    "api.log_event": {"occurred_at": "2026-03-06T10:00:00+08:00", "channel": "hotline", "summary": "再次致电"},
+    "api.log_event": {
+        "occurred_at": "2026-03-06T10:00:00+08:00",
+        "channel": "hotline",
+        "summary": "再次致电",
+    },
     "api.change_event": {"outcome": "仍未解冻"},
     "api.add_comment": {"body": "请补充提现记录"},
     "api.create_share": {"link": True},
     "api.review_share": {"review_state": "in_review"},
+    "api.request_dossier": {"lang": "xx"},
 }
 
 
@@ -139,7 +169,12 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
     db.session.commit()
     link_token = share_with(case, link=True).link_token
     invite_token = share_with(case, advocate_email="newcomer@association.example.org").invite_token
-    assert link_token and invite_token
+    assert link_token
+    assert invite_token
+
+    dossier = Dossier(case_id=case.id, lang="zh", recipient="consumer_association")
+    db.session.add(dossier)
+    db.session.commit()
 
     link_browser = app.test_client()
     assert link_browser.get(f"/s/{link_token}").status_code == 302
@@ -154,9 +189,13 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
         "owner": _account(app, case.owner.email),
     }
     args = {
-        "case_id": case.id, "event_id": dossier_case["event"]["id"],
-        "evidence_id": dossier_case["screenshot"]["id"], "role": "thumbnail",
+        "case_id": case.id,
+        "event_id": dossier_case["event"]["id"],
+        "evidence_id": dossier_case["screenshot"]["id"],
+        "role": "thumbnail",
         "share_id": open_share.id,
+        "dossier_id": dossier.id,
+        "which": "pdf",
     }
     args_for = {
         "api.evidence_text": {"evidence_id": dossier_case["private"]["id"]},
@@ -176,15 +215,19 @@ def _path(app: Flask, endpoint: str, world: World) -> str:
 def _status(visitor: Visitor, method: str, endpoint: str, path: str) -> int:
     if endpoint.startswith("api."):
         headers = {"Authorization": f"Bearer {visitor.bearer}"} if visitor.bearer else {}
-        return visitor.client.open(path, method=method, headers=headers,
-                                   json=JSON_BODIES.get(endpoint, {})).status_code
+        return visitor.client.open(
+            path, method=method, headers=headers, json=JSON_BODIES.get(endpoint, {})
+        ).status_code
     data = {"csrf_token": visitor.csrf} if method == "POST" else None
     return visitor.client.open(path, method=method, data=data).status_code
 
 
 def test_every_route_about_a_case_is_in_the_matrix(app):
-    routes = {(method, rule.endpoint) for rule in app.url_map.iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes - NOT_ABOUT_A_CASE == set(EXPECTED)
 
 

@@ -188,21 +188,24 @@ def _thumbnail(im: Image.Image, notes: list[str]) -> Rendition | None:
     """A small copy, turned upright, with no metadata carried over."""
     if im.format == "JPEG":
         im.draft("RGB", (THUMBNAIL_SIZE, THUMBNAIL_SIZE))  # decode at reduced scale: faster
+    # Pillow's leniency is a process-wide flag (WeasyPrint turns it on at import): decode
+    # strictly first so truncation is noticed and reported, then leniently, then restore.
+    lenient_before = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         im.load()
     except OSError as exc:
         if "truncated" not in str(exc):
             notes.append(f"the picture could not be decoded: {_short(exc)}")
             return None
         notes.append("the image data is truncated; the thumbnail shows only what is there")
-        # Per-call leniency: the global flag is only raised around this one decode.
         ImageFile.LOAD_TRUNCATED_IMAGES = True
         try:
             im.load()
         except OSError:
             return None
-        finally:
-            ImageFile.LOAD_TRUNCATED_IMAGES = False
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient_before
     try:
         # In place: a copy of a large photo would double the memory a thumbnail costs.
         ImageOps.exif_transpose(im, in_place=True)

@@ -30,7 +30,9 @@ class BackupError(Exception):
 def _sqlite_path(settings: Settings) -> Path:
     prefix = "sqlite:///"
     if not settings.database_url.startswith(prefix):
-        raise BackupError("only the embedded SQLite database can be backed up here; use pg_dump for PostgreSQL")
+        raise BackupError(
+            "only the embedded SQLite database can be backed up here; use pg_dump for PostgreSQL"
+        )
     return Path(settings.database_url.removeprefix(prefix))
 
 
@@ -72,9 +74,12 @@ def backup(settings: Settings, destination: Path) -> dict[str, str]:
         _copy_tree(source_dir, destination / folder)
     files = {
         str(path.relative_to(destination)): _digest(path)
-        for path in sorted(destination.rglob("*")) if path.is_file()
+        for path in sorted(destination.rglob("*"))
+        if path.is_file()
     }
-    (destination / MANIFEST).write_text(json.dumps({"format": FORMAT, "files": files}, indent=1), "utf-8")
+    (destination / MANIFEST).write_text(
+        json.dumps({"format": FORMAT, "files": files}, indent=1), "utf-8"
+    )
     return files
 
 
@@ -94,7 +99,9 @@ def restore(source: Path, instance: Path, *, force: bool = False) -> int:
         if _digest(path) != expected:
             raise BackupError(f"backup damaged: {name} does not match its SHA-256")
     if (instance / DATABASE_FILE).exists() and not force:
-        raise BackupError(f"{instance} already holds an instance; restore into an empty folder or pass --force")
+        raise BackupError(
+            f"{instance} already holds an instance; restore into an empty folder or pass --force"
+        )
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name in files:
         target = instance / name

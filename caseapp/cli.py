@@ -166,7 +166,14 @@ def register_commands(app: Flask) -> None:
     from caseapp.evidence.cli import vault_group
     from caseapp.export.cli import export_command
 
-    for command in (user_group, token_group, custody_group, vault_group, export_command, demo_command):
+    for command in (
+        user_group,
+        token_group,
+        custody_group,
+        vault_group,
+        export_command,
+        demo_command,
+    ):
         app.cli.add_command(command)
 
 

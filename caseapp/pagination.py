@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
+
+from caseapp.database import DbSession
 
 T = TypeVar("T")
 
@@ -48,8 +50,8 @@ def _decode(cursor: str) -> tuple[Any, str]:
 
 
 def paginate(
-    session: Session,
-    stmt: Select[tuple[T]],
+    session: DbSession,
+    stmt: Select[Any],
     *,
     sort_column: InstrumentedAttribute[Any],
     id_column: InstrumentedAttribute[Any],
@@ -69,7 +71,7 @@ def paginate(
                 or_(sort_column > value, and_(sort_column == value, id_column > last_id))
             )
     order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+    rows: list[T] = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
     items = rows[:limit]
     next_cursor = None
     if len(rows) > limit:

@@ -64,7 +64,9 @@ def filesize(size: int) -> str:
     while value >= 1024 and index < len(units) - 1:
         value /= 1024
         index += 1
-    return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
+    if index == 0:
+        return f"{size} B"
+    return f"{value:.1f}".removesuffix(".0") + f" {units[index]}"
 
 
 def actor_display(actor: str) -> str:

@@ -39,7 +39,11 @@ fi
 stamp=.venv/.caseapp-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   echo "installing Python packages into .venv/"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING" || true
-  .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -vE "^WARNING|^\s*$|!!|with strategy" || true
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -q -e '.[test]'; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "installing the Python packages failed (log above, also in $log)" >&2
+    exit 1
+  fi
   .venv/bin/python -c 'import caseapp' && touch "$stamp"
 fi

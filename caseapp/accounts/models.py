@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,7 +32,7 @@ class User(Base):
     )
 
     # Set by Flask-Login's loader: the session this request authenticated with.
-    current_session_id = None
+    current_session_id = cast("str | None", None)
 
     @property
     def is_authenticated(self) -> bool:

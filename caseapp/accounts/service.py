@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "cat_"  # noqa: S105 - a prefix, not a secret
@@ -59,13 +58,13 @@ def check_password_strength(password: str) -> None:
         raise WeakPassword(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def find_user(session: Session, email: str) -> User | None:
+def find_user(session: DbSession, email: str) -> User | None:
     """The user with this email, or None."""
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     passwords: PasswordHasher,
     *,
     email: str,
@@ -98,7 +97,7 @@ def create_user(
 
 
 def authenticate(
-    session: Session, passwords: PasswordHasher, email: str, password: str
+    session: DbSession, passwords: PasswordHasher, email: str, password: str
 ) -> User | None:
     """The user whose email and password these are, or None; rehashes outdated hashes."""
     user = find_user(session, email)
@@ -120,7 +119,7 @@ def _dummy_hash(passwords: PasswordHasher) -> str:
     return passwords.hash(_DUMMY_PASSWORD)
 
 
-def start_session(session: Session, user: User) -> str:
+def start_session(session: DbSession, user: User) -> str:
     """Open a login session for the user; returns the secret the cookie will carry."""
     secret = secrets.token_urlsafe(32)
     session.add(LoginSession(id=_digest(secret), user_id=user.id))
@@ -128,7 +127,7 @@ def start_session(session: Session, user: User) -> str:
     return secret
 
 
-def load_session_user(session: Session, secret: str, now: datetime | None = None) -> User | None:
+def load_session_user(session: DbSession, secret: str, now: datetime | None = None) -> User | None:
     """The user of a live login session, or None when it ended or went idle too long."""
     now = now or utcnow()
     login = session.get(LoginSession, _digest(secret))
@@ -140,14 +139,14 @@ def load_session_user(session: Session, secret: str, now: datetime | None = None
     return login.user
 
 
-def end_session(session: Session, secret: str | None) -> None:
+def end_session(session: DbSession, secret: str | None) -> None:
     """End one login session (logout)."""
     if secret:
         session.execute(delete(LoginSession).where(LoginSession.id == _digest(secret)))
 
 
 def change_password(
-    session: Session, passwords: PasswordHasher, user: User, current: str, new: str
+    session: DbSession, passwords: PasswordHasher, user: User, current: str, new: str
 ) -> str:
     """Set a new password and end every login session; returns a fresh session secret."""
     try:
@@ -160,7 +159,7 @@ def change_password(
     return start_session(session, user)
 
 
-def create_token(session: Session, user: User, label: str = "") -> str:
+def create_token(session: DbSession, user: User, label: str = "") -> str:
     """Make a new API token for the user; only its hash is stored, the token is returned once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label))
@@ -168,7 +167,7 @@ def create_token(session: Session, user: User, label: str = "") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(session: DbSession, token: str) -> User | None:
     """The owner of a bearer token, or None."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None:
@@ -177,7 +176,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     return row.user
 
 
-def count_users(session: Session) -> int:
+def count_users(session: DbSession) -> int:
     """How many accounts exist."""
     return session.scalar(select(func.count()).select_from(User)) or 0
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from caseapp.accounts import service
 from caseapp.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, SettingsForm
@@ -28,7 +29,7 @@ def _safe_next(target: str | None) -> str:
     return url_for("cases.dashboard")
 
 
-def _begin(user: service.User, target: str) -> Response:
+def _begin(user: service.User, target: str) -> WerkzeugResponse:
     """Log the user in and go to `target`, remembering their language for after logout."""
     service.start_session(db.session, user)
     db.session.commit()

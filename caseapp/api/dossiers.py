@@ -54,7 +54,12 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
     case = owned_case(db.session, api_user(), case_id)
     body = json_body()
     dossier = dossiers.request_dossier(
-        db.session, case, api_user(), body.get("lang", "zh"), body.get("recipient", "consumer_association"))
+        db.session,
+        case,
+        api_user(),
+        body.get("lang", "zh"),
+        body.get("recipient", "consumer_association"),
+    )
     db.session.commit()
     runtime().exporter.submit(dossier.id)
     response = jsonify(dossier_json(dossier))
@@ -65,8 +70,12 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/cases/<case_id>/dossiers")
 def list_case_dossiers(case_id: str):  # type: ignore[no-untyped-def]
     case = case_access(db.session, case_id, user=api_user()).case
-    return jsonify({"items": [dossier_json(d) for d in dossiers.list_dossiers(db.session, case)],
-                    "next_cursor": None})
+    return jsonify(
+        {
+            "items": [dossier_json(d) for d in dossiers.list_dossiers(db.session, case)],
+            "next_cursor": None,
+        }
+    )
 
 
 @bp.get("/dossiers/<dossier_id>")
@@ -85,11 +94,19 @@ def _download(dossier_id: str, which: str) -> Response:
 
 def dossier_response(chunks: Any, dossier: Dossier, which: str) -> Response:
     """A dossier file as a download, with its SHA-256 in a header."""
-    media_type, extension = ("application/pdf", "pdf") if which == "pdf" else ("application/zip", "zip")
+    media_type, extension = (
+        ("application/pdf", "pdf") if which == "pdf" else ("application/zip", "zip")
+    )
     response = Response(chunks, content_type=media_type, direct_passthrough=True)
-    response.headers["Content-Disposition"] = f'attachment; filename="dossier-{dossier.id}.{extension}"'
-    response.headers["Content-Length"] = str(dossier.size if which == "pdf" else dossier.bundle_size)
-    response.headers["X-Content-SHA256"] = (dossier.sha256 if which == "pdf" else dossier.bundle_sha256) or ""
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="dossier-{dossier.id}.{extension}"'
+    )
+    response.headers["Content-Length"] = str(
+        dossier.size if which == "pdf" else dossier.bundle_size
+    )
+    response.headers["X-Content-SHA256"] = (
+        dossier.sha256 if which == "pdf" else dossier.bundle_sha256
+    ) or ""
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

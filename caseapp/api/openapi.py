@@ -235,24 +235,42 @@ SCHEMAS: dict[str, Any] = {
     },
     "EvidencePage": _page("Evidence"),
     "Dossier": {
-        "type": "object", "required": ["id", "case_id", "status", "lang", "recipient", "sha256"],
+        "type": "object",
+        "required": ["id", "case_id", "status", "lang", "recipient", "sha256"],
         "properties": {
-            "id": {"type": "string"}, "case_id": {"type": "string"},
+            "id": {"type": "string"},
+            "case_id": {"type": "string"},
             "status": {"type": "string", "enum": ["queued", "building", "ready", "failed"]},
-            "lang": {"type": "string", "enum": ["zh", "en"]}, "recipient": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"}, "finished_at": _TIME,
-            "sha256": _NULLABLE_STRING, "size": {"type": ["integer", "null"]},
-            "bundle_sha256": _NULLABLE_STRING, "bundle_size": {"type": ["integer", "null"]},
-            "evidence_count": {"type": "integer"}, "custody_head": _NULLABLE_STRING,
-            "error": _NULLABLE_STRING, "pdf_url": _NULLABLE_STRING, "bundle_url": _NULLABLE_STRING,
+            "lang": {"type": "string", "enum": ["zh", "en"]},
+            "recipient": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "finished_at": _TIME,
+            "sha256": _NULLABLE_STRING,
+            "size": {"type": ["integer", "null"]},
+            "bundle_sha256": _NULLABLE_STRING,
+            "bundle_size": {"type": ["integer", "null"]},
+            "evidence_count": {"type": "integer"},
+            "custody_head": _NULLABLE_STRING,
+            "error": _NULLABLE_STRING,
+            "pdf_url": _NULLABLE_STRING,
+            "bundle_url": _NULLABLE_STRING,
         },
     },
     "DossierRequest": {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "properties": {
             "lang": {"type": "string", "enum": ["zh", "en"], "default": "zh"},
-            "recipient": {"type": "string", "default": "consumer_association", "enum": [
-                "consumer_association", "financial_regulator", "company_complaints", "lawyer"]},
+            "recipient": {
+                "type": "string",
+                "default": "consumer_association",
+                "enum": [
+                    "consumer_association",
+                    "financial_regulator",
+                    "company_complaints",
+                    "lawyer",
+                ],
+            },
         },
     },
     "DossierPage": _page("Dossier"),
@@ -346,27 +364,55 @@ PATHS: dict[str, Any] = {
         },
     },
     "/cases/{case_id}/dossiers": {
-        "get": _op("The case's dossiers, newest first", {"200": _json(_ref("DossierPage"))},
-                   params=[_CASE_ID], tag="dossiers"),
-        "post": _op("Export a dossier; it builds in the background",
-                    {"202": _json(_ref("Dossier"), "Accepted, building"), **_INVALID},
-                    params=[_CASE_ID], body="DossierRequest", tag="dossiers"),
+        "get": _op(
+            "The case's dossiers, newest first",
+            {"200": _json(_ref("DossierPage"))},
+            params=[_CASE_ID],
+            tag="dossiers",
+        ),
+        "post": _op(
+            "Export a dossier; it builds in the background",
+            {"202": _json(_ref("Dossier"), "Accepted, building"), **_INVALID},
+            params=[_CASE_ID],
+            body="DossierRequest",
+            tag="dossiers",
+        ),
     },
     "/dossiers/{dossier_id}": {
-        "get": _op("A dossier's status and, once ready, its SHA-256", {"200": _json(_ref("Dossier"))},
-                   params=[_DOSSIER_ID], tag="dossiers"),
+        "get": _op(
+            "A dossier's status and, once ready, its SHA-256",
+            {"200": _json(_ref("Dossier"))},
+            params=[_DOSSIER_ID],
+            tag="dossiers",
+        ),
     },
     "/dossiers/{dossier_id}/pdf": {
-        "get": _op("The signed PDF", {
-            "200": {"description": "The PDF", "content": {"application/pdf": {"schema": {"type": "string"}}}},
-            "409": {"$ref": "#/components/responses/NotReady"},
-        }, params=[_DOSSIER_ID], tag="dossiers"),
+        "get": _op(
+            "The signed PDF",
+            {
+                "200": {
+                    "description": "The PDF",
+                    "content": {"application/pdf": {"schema": {"type": "string"}}},
+                },
+                "409": {"$ref": "#/components/responses/NotReady"},
+            },
+            params=[_DOSSIER_ID],
+            tag="dossiers",
+        ),
     },
     "/dossiers/{dossier_id}/bundle": {
-        "get": _op("The ZIP bundle: PDF, originals, manifest, time stamp, certificates", {
-            "200": {"description": "The bundle", "content": {"application/zip": {"schema": {"type": "string"}}}},
-            "409": {"$ref": "#/components/responses/NotReady"},
-        }, params=[_DOSSIER_ID], tag="dossiers"),
+        "get": _op(
+            "The ZIP bundle: PDF, originals, manifest, time stamp, certificates",
+            {
+                "200": {
+                    "description": "The bundle",
+                    "content": {"application/zip": {"schema": {"type": "string"}}},
+                },
+                "409": {"$ref": "#/components/responses/NotReady"},
+            },
+            params=[_DOSSIER_ID],
+            tag="dossiers",
+        ),
     },
     "/evidence/{evidence_id}": {
         "get": _op(

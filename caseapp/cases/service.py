@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
 
@@ -58,7 +57,7 @@ EVENT_FIELDS: dict[str, FieldSpec] = {
 # -- cases -----------------------------------------------------------------
 
 
-def get_case(session: Session, user: User, case_id: str) -> Case:
+def get_case(session: DbSession, user: User, case_id: str) -> Case:
     """The case if `user` owns it; CaseNotFound otherwise (never telling which)."""
     case = session.get(Case, case_id) if isinstance(case_id, str) else None
     if case is None or case.owner_id != user.id:
@@ -67,7 +66,7 @@ def get_case(session: Session, user: User, case_id: str) -> Case:
 
 
 def open_case(
-    session: Session, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
+    session: DbSession, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
 ) -> Case:
     """Open a new case for `user` and start its custody log."""
     values = read_fields(CASE_FIELDS, data, tz_name, partial=False)
@@ -88,7 +87,12 @@ def open_case(
 
 
 def change_case(
-    session: Session, head_key: HeadKey, user: User, case: Case, data: dict[str, Any], tz_name: str
+    session: DbSession,
+    head_key: HeadKey,
+    user: User,
+    case: Case,
+    data: dict[str, Any],
+    tz_name: str,
 ) -> Case:
     """Change some fields of a case; a status change is logged with old and new value."""
     values = read_fields(CASE_FIELDS, data, tz_name, partial=True)
@@ -116,7 +120,7 @@ def change_case(
 
 
 def list_cases(
-    session: Session,
+    session: DbSession,
     user: User,
     *,
     query: str = "",
@@ -155,7 +159,7 @@ def _escape_like(text: str) -> str:
 # -- contacts ----------------------------------------------------------------
 
 
-def get_event(session: Session, case: Case, event_id: str) -> Event:
+def get_event(session: DbSession, case: Case, event_id: str) -> Event:
     """The contact if it belongs to this case; EventNotFound otherwise."""
     event = session.get(Event, event_id) if isinstance(event_id, str) else None
     if event is None or event.case_id != case.id:
@@ -164,7 +168,12 @@ def get_event(session: Session, case: Case, event_id: str) -> Event:
 
 
 def log_contact(
-    session: Session, head_key: HeadKey, user: User, case: Case, data: dict[str, Any], tz_name: str
+    session: DbSession,
+    head_key: HeadKey,
+    user: User,
+    case: Case,
+    data: dict[str, Any],
+    tz_name: str,
 ) -> Event:
     """Add a contact to the case's timeline."""
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=False)
@@ -190,7 +199,7 @@ def log_contact(
 
 
 def change_contact(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     user: User,
     event: Event,
@@ -220,7 +229,7 @@ def change_contact(
     return event
 
 
-def delete_contact(session: Session, head_key: HeadKey, user: User, event: Event) -> None:
+def delete_contact(session: DbSession, head_key: HeadKey, user: User, event: Event) -> None:
     """Remove a contact logged by mistake; the custody log keeps that it existed."""
     custody.record(
         session,
@@ -234,7 +243,7 @@ def delete_contact(session: Session, head_key: HeadKey, user: User, event: Event
     session.delete(event)
 
 
-def list_contacts(session: Session, case: Case, *, limit: int, cursor: str | None) -> Page[Event]:
+def list_contacts(session: DbSession, case: Case, *, limit: int, cursor: str | None) -> Page[Event]:
     """The case's timeline, oldest first."""
     stmt = select(Event).where(Event.case_id == case.id)
     return paginate(
@@ -256,7 +265,7 @@ class FollowUps:
     upcoming: list[Event]
 
 
-def follow_ups(session: Session, user: User, now: datetime | None = None) -> FollowUps:
+def follow_ups(session: DbSession, user: User, now: datetime | None = None) -> FollowUps:
     """Open follow-ups across the user's cases, soonest first."""
     now = now or utcnow()
     rows = session.scalars(

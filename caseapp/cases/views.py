@@ -12,7 +12,9 @@ from caseapp.cases.forms import CaseForm, ContactForm
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
+from caseapp.custody.log import ACTION_LABELS
 from caseapp.evidence import service as evidence_service
+from caseapp.evidence.vocabulary import KIND_LABELS
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
@@ -32,6 +34,8 @@ def _vocabulary() -> dict[str, object]:
         "CHANNELS": CHANNELS,
         "DIRECTIONS": DIRECTIONS,
         "CATEGORY_BY_CODE": CATEGORY_BY_CODE,
+        "ACTION_LABELS": ACTION_LABELS,
+        "KIND_LABELS": KIND_LABELS,
         "action_form": ActionForm,
     }
 

@@ -10,32 +10,33 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.custody.chain import GENESIS_HASH, HeadKey, canonical_json, entry_hash
 from caseapp.custody.models import CustodyEntry, CustodyHead
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 
 # The actions the log knows, in the words the case page shows.
-ACTIONS = (
-    "case.created",
-    "case.changed",
-    "contact.logged",
-    "contact.changed",
-    "contact.deleted",
-    "evidence.added",
-    "evidence.viewed",
-    "evidence.downloaded",
-    "dossier.exported",
-    "dossier.downloaded",
-    "share.created",
-    "share.opened",
-    "share.accepted",
-    "share.revoked",
-    "share.review_changed",
-    "comment.added",
-)
+ACTION_LABELS: dict[str, object] = {
+    "case.created": _l("Case opened"),
+    "case.changed": _l("Case changed"),
+    "contact.logged": _l("Contact logged"),
+    "contact.changed": _l("Contact changed"),
+    "contact.deleted": _l("Contact deleted"),
+    "evidence.added": _l("Evidence added"),
+    "evidence.viewed": _l("Evidence viewed"),
+    "evidence.downloaded": _l("Original downloaded"),
+    "dossier.exported": _l("Dossier exported"),
+    "dossier.downloaded": _l("Dossier downloaded"),
+    "share.created": _l("Shared"),
+    "share.opened": _l("Share opened"),
+    "share.accepted": _l("Invitation accepted"),
+    "share.revoked": _l("Share revoked"),
+    "share.review_changed": _l("Review state changed"),
+    "comment.added": _l("Comment added"),
+}
+ACTIONS = tuple(ACTION_LABELS)
 
 
 class UnknownAction(Exception):
@@ -50,7 +51,7 @@ def actor_label(user: Any | None) -> str:
 
 
 def record(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     *,
     case_id: str,
@@ -106,7 +107,7 @@ def record(
     return entry
 
 
-def entries(session: Session, case_id: str) -> list[CustodyEntry]:
+def entries(session: DbSession, case_id: str) -> list[CustodyEntry]:
     """The case's log in order."""
     return list(
         session.scalars(
@@ -115,6 +116,6 @@ def entries(session: Session, case_id: str) -> list[CustodyEntry]:
     )
 
 
-def head_of(session: Session, case_id: str) -> CustodyHead | None:
+def head_of(session: DbSession, case_id: str) -> CustodyHead | None:
     """The signed head of the case's log, if it has one."""
     return session.get(CustodyHead, case_id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.custody.chain import GENESIS_HASH, HeadKey, entry_hash
 from caseapp.custody.models import CustodyEntry, CustodyHead
+from caseapp.database import DbSession
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ChainReport:
         return self.reason is None
 
 
-def verify_chain(session: Session, head_key: HeadKey, case_id: str) -> ChainReport:
+def verify_chain(session: DbSession, head_key: HeadKey, case_id: str) -> ChainReport:
     """Recompute every hash in order; report the first entry where the chain breaks."""
     rows = list(
         session.scalars(

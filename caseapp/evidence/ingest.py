@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
-from caseapp.database import new_id
+from caseapp.database import DbSession, new_id
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.parsers.base import Limits, ParseResult
 from caseapp.evidence.parsers.sandbox import parse_isolated
@@ -37,11 +36,11 @@ MAX_NAME = 255
 
 
 def take_upload(
-    session: Session,
+    session: DbSession,
     rt: Runtime,
     case: Case,
     user: User,
-    stream: BinaryIO,
+    stream: IO[bytes],
     content_type: str | None,
     content_length: int | None,
     tz: str,
@@ -70,7 +69,7 @@ def take_upload(
 
 
 def add_file(
-    session: Session,
+    session: DbSession,
     rt: Runtime,
     case: Case,
     user: User,
@@ -86,7 +85,7 @@ def add_file(
 
 
 def add_upload(
-    session: Session,
+    session: DbSession,
     rt: Runtime,
     case: Case,
     user: User,
@@ -112,12 +111,12 @@ def _display_name(filename: str, fallback: str) -> str:
     return (name or fallback)[:MAX_NAME]
 
 
-def _next_number(session: Session, case_id: str) -> int:
+def _next_number(session: DbSession, case_id: str) -> int:
     current = session.scalar(select(func.max(Evidence.number)).where(Evidence.case_id == case_id))
     return (current or 0) + 1
 
 
-def _first_with_hash(session: Session, case_id: str, sha256: str) -> str | None:
+def _first_with_hash(session: DbSession, case_id: str, sha256: str) -> str | None:
     return session.scalar(
         select(Evidence.id)
         .where(Evidence.case_id == case_id, Evidence.sha256 == sha256)
@@ -127,7 +126,7 @@ def _first_with_hash(session: Session, case_id: str, sha256: str) -> str | None:
 
 
 def _record(
-    session: Session,
+    session: DbSession,
     rt: Runtime,
     case_id: str,
     user: User | None,
@@ -177,7 +176,7 @@ def _record(
 
 
 def read_evidence(
-    session: Session, rt: Runtime, evidence: Evidence, user: User | None, tz: str
+    session: DbSession, rt: Runtime, evidence: Evidence, user: User | None, tz: str
 ) -> None:
     """Read an item and, breadth first, the files found inside it, within the bounds."""
     limits = Limits()
@@ -227,7 +226,9 @@ def _read_one(rt: Runtime, evidence: Evidence, limits: Limits, tz: str) -> Parse
     )
 
 
-def _store_reading(session: Session, rt: Runtime, evidence: Evidence, result: ParseResult) -> None:
+def _store_reading(
+    session: DbSession, rt: Runtime, evidence: Evidence, result: ParseResult
+) -> None:
     if result.kind and result.kind != "other":
         evidence.kind = result.kind
     evidence.read_state = "done"
@@ -252,7 +253,7 @@ def _store_reading(session: Session, rt: Runtime, evidence: Evidence, result: Pa
         put(rendition.role, rendition.data, rendition.media_type)
 
 
-def _derivative_writer(session: Session, rt: Runtime, evidence: Evidence) -> Any:
+def _derivative_writer(session: DbSession, rt: Runtime, evidence: Evidence) -> Any:
     def put(role: str, data: bytes, media_type: str) -> None:
         blob = rt.vault.put_bytes(new_id(), data)
         evidence.derivatives.append(

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
+from caseapp.database import DbSession
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.vault import BlobCorrupt, Vault
 from caseapp.pagination import Page, paginate
@@ -30,7 +30,7 @@ class EvidenceNotIntact(Exception):
     """The stored blob failed authentication: it will not be served."""
 
 
-def get_evidence(session: Session, user: User, evidence_id: str) -> Evidence:
+def get_evidence(session: DbSession, user: User, evidence_id: str) -> Evidence:
     """The evidence if it is in one of the user's cases; EvidenceNotFound otherwise."""
     evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
     if evidence is None:
@@ -41,7 +41,7 @@ def get_evidence(session: Session, user: User, evidence_id: str) -> Evidence:
     return evidence
 
 
-def evidence_in_case(session: Session, case: Case, evidence_id: str) -> Evidence:
+def evidence_in_case(session: DbSession, case: Case, evidence_id: str) -> Evidence:
     """The evidence if it belongs to this case; EvidenceNotFound otherwise."""
     evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
     if evidence is None or evidence.case_id != case.id:
@@ -50,7 +50,7 @@ def evidence_in_case(session: Session, case: Case, evidence_id: str) -> Evidence
 
 
 def list_evidence(
-    session: Session,
+    session: DbSession,
     case: Case,
     *,
     limit: int,
@@ -72,7 +72,7 @@ def list_evidence(
     )
 
 
-def all_evidence(session: Session, case: Case) -> list[Evidence]:
+def all_evidence(session: DbSession, case: Case) -> list[Evidence]:
     """The whole evidence list of a case, numbered order."""
     return list(
         session.scalars(
@@ -181,7 +181,7 @@ def open_original(vault: Vault, evidence: Evidence) -> Iterator[bytes]:
 
 
 def record_access(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     user: User,
     evidence: Evidence,
@@ -211,7 +211,7 @@ class SearchHit:
     snippet: str
 
 
-def search_case(session: Session, vault: Vault, case: Case, query: str) -> list[SearchHit]:
+def search_case(session: DbSession, vault: Vault, case: Case, query: str) -> list[SearchHit]:
     """Items of the case whose name, description or extracted text contains `query`.
 
     Text is decrypted item by item (the database holds none), so this reads the

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
@@ -96,7 +96,7 @@ class ReceivedUpload:
 
 
 def receive_upload(
-    stream: BinaryIO,
+    stream: IO[bytes],
     content_type: str | None,
     content_length: int | None,
     vault: Vault,
@@ -155,7 +155,7 @@ class _UploadReader:
         self.field_name: str | None = None
         self.field_value = bytearray()
 
-    def run(self, stream: BinaryIO, decoder: MultipartDecoder) -> None:
+    def run(self, stream: IO[bytes], decoder: MultipartDecoder) -> None:
         finished = False
         while not finished:
             chunk = stream.read(READ_CHUNK)

@@ -22,15 +22,30 @@ from caseapp.runtime import runtime
 
 @click.command("export")
 @click.argument("case_id")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the signed PDF.")
-@click.option("--bundle", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the ZIP bundle (PDF, originals, manifest, time stamp, certificates).")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the signed PDF.",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the ZIP bundle (PDF, originals, manifest, time stamp, certificates).",
+)
 @click.option("--lang", type=click.Choice(LANGS), default="zh", show_default=True)
-@click.option("--recipient", type=click.Choice(RECIPIENT_KINDS), default="consumer_association",
-              show_default=True)
+@click.option(
+    "--recipient",
+    type=click.Choice(RECIPIENT_KINDS),
+    default="consumer_association",
+    show_default=True,
+)
 @with_appcontext
-def export_command(case_id: str, output: Path, bundle: Path | None, lang: str, recipient: str) -> None:
+def export_command(
+    case_id: str, output: Path, bundle: Path | None, lang: str, recipient: str
+) -> None:
     """Write a signed, time-stamped dossier of CASE_ID."""
     case = db.session.get(Case, case_id)
     if case is None:
@@ -48,7 +63,9 @@ def export_command(case_id: str, output: Path, bundle: Path | None, lang: str, r
     click.echo(f"dossier {dossier.id}: {output} ({dossier.size} bytes, sha256 {dossier.sha256})")
     if bundle is not None:
         _copy_blob(dossier.bundle_blob_id, bundle)
-        click.echo(f"bundle: {bundle} ({dossier.bundle_size} bytes, sha256 {dossier.bundle_sha256})")
+        click.echo(
+            f"bundle: {bundle} ({dossier.bundle_size} bytes, sha256 {dossier.bundle_sha256})"
+        )
 
 
 def _copy_blob(blob_id: str | None, target: Path) -> None:
@@ -73,8 +90,11 @@ def verify_command(file: Path) -> None:
     for reason in report.reasons:
         click.echo(f"  - {reason}")
     if report.signer_fingerprint:
-        trust = ("this instance's certificate" if report.signer_trusted
-                 else "compare it with the fingerprint the sender published")
+        trust = (
+            "this instance's certificate"
+            if report.signer_trusted
+            else "compare it with the fingerprint the sender published"
+        )
         click.echo(f"  signer: {report.signer_subject or '?'}")
         click.echo(f"  signer certificate SHA-256: {report.signer_fingerprint} ({trust})")
     if report.signed_at:

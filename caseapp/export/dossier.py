@@ -7,6 +7,7 @@ is the same however it was asked for.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable
@@ -14,13 +15,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import force_locale
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
-from caseapp.database import new_id, utcnow
+from caseapp.database import DbSession, new_id, utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.vault import Vault
@@ -43,6 +43,7 @@ from caseapp.timezones import default_zone_for
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
 
 
 def check_request(lang: Any, recipient: Any) -> tuple[str, str]:
@@ -64,7 +65,7 @@ def signer_for(rt: Runtime) -> Signer:
 
 def _vault_stream(vault: Vault, blob_id: str) -> Callable[[], BinaryIO]:
     def open_stream() -> BinaryIO:
-        return _ChunkStream(iter(vault.open(blob_id)))
+        return io.BufferedReader(_ChunkStream(iter(vault.open(blob_id))))  # type: ignore[return-value]
 
     return open_stream
 
@@ -95,11 +96,13 @@ def _images(vault: Vault, item: Evidence) -> list[ImageRef]:
     refs = []
     for derivative in item.derivatives:
         if derivative.role == "thumbnail" or derivative.role.startswith("page-"):
-            refs.append(ImageRef(
-                derivative.media_type,
-                (lambda blob_id=derivative.blob_id: vault.read_bytes(blob_id, 64 * 1024 * 1024)),
-                caption=derivative.role,
-            ))
+            refs.append(
+                ImageRef(
+                    derivative.media_type,
+                    functools.partial(vault.read_bytes, derivative.blob_id, MAX_IMAGE_BYTES),
+                    caption=derivative.role,
+                )
+            )
     return sorted(refs, key=lambda r: (r.caption != "thumbnail", len(r.caption), r.caption))
 
 
@@ -107,18 +110,26 @@ def _evidence_info(vault: Vault, item: Evidence, numbers: dict[str, int]) -> Evi
     reading = evidence_service.reading_of(vault, item)
     html = evidence_service.derived_bytes(vault, item, "html")
     return EvidenceInfo(
-        number=item.number, id=item.id, name=item.name, media_type=item.media_type,
-        kind=reading.kind, size=item.size, received_at=item.received_at, sha256=item.sha256,
-        original=_vault_stream(vault, item.blob_id), parsed=reading.parsed,
+        number=item.number,
+        id=item.id,
+        name=item.name,
+        media_type=item.media_type,
+        kind=reading.kind,
+        size=item.size,
+        received_at=item.received_at,
+        sha256=item.sha256,
+        original=_vault_stream(vault, item.blob_id),
+        parsed=reading.parsed,
         text=evidence_service.text_of(vault, item),
         html=html.decode("utf-8") if html is not None else None,
-        transcript=evidence_service.transcript_of(vault, item), images=_images(vault, item),
+        transcript=evidence_service.transcript_of(vault, item),
+        images=_images(vault, item),
         parent_number=numbers.get(item.parent_id) if item.parent_id else None,
         description=item.description or None,
     )
 
 
-def build_context(session: Session, rt: Runtime, case: Case, dossier: Dossier) -> DossierContext:
+def build_context(session: DbSession, rt: Runtime, case: Case, dossier: Dossier) -> DossierContext:
     """Everything the dossier shows, read from the database and the vault."""
     owner = session.get(User, case.owner_id)
     assert owner is not None
@@ -129,31 +140,51 @@ def build_context(session: Session, rt: Runtime, case: Case, dossier: Dossier) -
     with force_locale(_BABEL_LOCALE[dossier.lang]):
         category = CATEGORY_BY_CODE.get(case.category)
         case_info = CaseInfo(
-            id=case.id, title=case.title, counterparty=case.counterparty,
+            id=case.id,
+            title=case.title,
+            counterparty=case.counterparty,
             category_label=str(category.label) if category else case.category,
-            amount=case.amount, currency=case.currency, incident_at=case.incident_at,
-            desired_outcome=case.desired_outcome, description=case.description,
+            amount=case.amount,
+            currency=case.currency,
+            incident_at=case.incident_at,
+            desired_outcome=case.desired_outcome,
+            description=case.description,
             status_label=str(STATUSES.get(case.status, case.status)),
-            complainant_name=owner.display_name or owner.email, complainant_email=owner.email,
+            complainant_name=owner.display_name or owner.email,
+            complainant_email=owner.email,
         )
         events = [
             EventInfo(
-                occurred_at=e.occurred_at, channel_label=str(CHANNELS.get(e.channel, e.channel)),
+                occurred_at=e.occurred_at,
+                channel_label=str(CHANNELS.get(e.channel, e.channel)),
                 direction_label=str(DIRECTIONS.get(e.direction, e.direction)),
-                reference=e.reference or None, representative=e.representative or None,
-                summary=e.summary, outcome=e.outcome or None, follow_up_at=e.follow_up_at,
+                reference=e.reference or None,
+                representative=e.representative or None,
+                summary=e.summary,
+                outcome=e.outcome or None,
+                follow_up_at=e.follow_up_at,
             )
             for e in case.events
         ]
     return DossierContext(
-        dossier_id=dossier.id, lang=dossier.lang,  # type: ignore[arg-type]
+        dossier_id=dossier.id,
+        lang=dossier.lang,  # type: ignore[arg-type]
         recipient=dossier.recipient,  # type: ignore[arg-type]
-        generated_at=utcnow(), timezone=owner.timezone or default_zone_for(owner.locale),
-        case=case_info, events=events,
+        generated_at=utcnow(),
+        timezone=owner.timezone or default_zone_for(owner.locale),
+        case=case_info,
+        events=events,
         evidence=[_evidence_info(rt.vault, item, numbers) for item in items],
         custody=[
-            CustodyInfo(seq=e.seq, at=e.at, actor=e.actor, action=e.action, subject=e.subject,
-                        details=json.loads(e.details), hash=e.hash)
+            CustodyInfo(
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor,
+                action=e.action,
+                subject=e.subject,
+                details=json.loads(e.details),
+                hash=e.hash,
+            )
             for e in entries
         ],
         custody_head=head.hash if head else "",
@@ -174,7 +205,7 @@ class _VaultFile(io.RawIOBase):
         return len(data)
 
 
-def build(session: Session, rt: Runtime, dossier: Dossier) -> Dossier:
+def build(session: DbSession, rt: Runtime, dossier: Dossier) -> Dossier:
     """Render, sign, time-stamp and bundle a requested dossier; store both in the vault.
 
     The custody entry is appended first, so the dossier's own log (and its head hash)
@@ -185,8 +216,12 @@ def build(session: Session, rt: Runtime, dossier: Dossier) -> Dossier:
     dossier.status = "building"
     requester = session.get(User, dossier.requested_by_id) if dossier.requested_by_id else None
     custody.record(
-        session, rt.head_key, case_id=case.id, actor=custody.actor_label(requester),
-        action="dossier.exported", subject=f"dossier:{dossier.id}",
+        session,
+        rt.head_key,
+        case_id=case.id,
+        actor=custody.actor_label(requester),
+        action="dossier.exported",
+        subject=f"dossier:{dossier.id}",
         details={"lang": dossier.lang, "recipient": dossier.recipient},
     )
     session.commit()
@@ -199,7 +234,11 @@ def build(session: Session, rt: Runtime, dossier: Dossier) -> Dossier:
         produce_bundle(out, signed, ctx, signer)
         out.flush()
         bundle_blob = writer.close()
-    dossier.pdf_blob_id, dossier.sha256, dossier.size = pdf_blob.blob_id, pdf_blob.sha256, pdf_blob.size
+    dossier.pdf_blob_id, dossier.sha256, dossier.size = (
+        pdf_blob.blob_id,
+        pdf_blob.sha256,
+        pdf_blob.size,
+    )
     dossier.bundle_blob_id, dossier.bundle_sha256 = bundle_blob.blob_id, bundle_blob.sha256
     dossier.bundle_size = bundle_blob.size
     dossier.evidence_count = len(ctx.evidence)

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from flask import Flask
 
-from caseapp.extensions import db
 from caseapp.export.models import Dossier
+from caseapp.extensions import db
 
 
 class ExportQueue(Protocol):

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
+from caseapp.database import DbSession
 from caseapp.evidence.vault import BlobCorrupt, Vault
 from caseapp.export.dossier import check_request
 from caseapp.export.models import Dossier
@@ -33,7 +33,9 @@ class DossierNotIntact(Exception):
     """The stored dossier failed authentication in the vault."""
 
 
-def request_dossier(session: Session, case: Case, user: User, lang: object, recipient: object) -> Dossier:
+def request_dossier(
+    session: DbSession, case: Case, user: User, lang: object, recipient: object
+) -> Dossier:
     """Queue a new dossier of the case (InvalidFields for a bad language or recipient)."""
     lang, recipient = check_request(lang, recipient)
     dossier = Dossier(case_id=case.id, requested_by_id=user.id, lang=lang, recipient=recipient)
@@ -42,7 +44,7 @@ def request_dossier(session: Session, case: Case, user: User, lang: object, reci
     return dossier
 
 
-def dossier_in_case(session: Session, case: Case, dossier_id: str) -> Dossier:
+def dossier_in_case(session: DbSession, case: Case, dossier_id: str) -> Dossier:
     """The dossier if it belongs to this case."""
     dossier = session.get(Dossier, dossier_id) if isinstance(dossier_id, str) else None
     if dossier is None or dossier.case_id != case.id:
@@ -50,10 +52,13 @@ def dossier_in_case(session: Session, case: Case, dossier_id: str) -> Dossier:
     return dossier
 
 
-def list_dossiers(session: Session, case: Case) -> list[Dossier]:
+def list_dossiers(session: DbSession, case: Case) -> list[Dossier]:
     """The case's dossiers, newest first."""
-    return list(session.scalars(
-        select(Dossier).where(Dossier.case_id == case.id).order_by(Dossier.created_at.desc())))
+    return list(
+        session.scalars(
+            select(Dossier).where(Dossier.case_id == case.id).order_by(Dossier.created_at.desc())
+        )
+    )
 
 
 def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
@@ -67,16 +72,31 @@ def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
         raise DossierNotIntact(dossier.id) from exc
 
 
-def record_download(session: Session, head_key: HeadKey, user: User, dossier: Dossier, which: str) -> None:
+def record_download(
+    session: DbSession, head_key: HeadKey, user: User, dossier: Dossier, which: str
+) -> None:
     """Log a dossier download in the case's custody log."""
-    custody.record(session, head_key, case_id=dossier.case_id, actor=custody.actor_label(user),
-                   action="dossier.downloaded", subject=f"dossier:{dossier.id}",
-                   details={"file": which, "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256})
+    custody.record(
+        session,
+        head_key,
+        case_id=dossier.case_id,
+        actor=custody.actor_label(user),
+        action="dossier.downloaded",
+        subject=f"dossier:{dossier.id}",
+        details={
+            "file": which,
+            "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256,
+        },
+    )
 
 
 def instance_certificates(keys_path: Path) -> list[bytes]:
     """This instance's signing and time stamp certificates, the ones its dossiers must carry."""
-    return [path.read_bytes() for path in (keys_path / SIGNING_CERT, keys_path / TSA_CERT) if path.is_file()]
+    return [
+        path.read_bytes()
+        for path in (keys_path / SIGNING_CERT, keys_path / TSA_CERT)
+        if path.is_file()
+    ]
 
 
 def verify_stored(vault: Vault, dossier: Dossier, trusted_certs: list[bytes]) -> VerifyReport:

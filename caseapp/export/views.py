@@ -43,7 +43,12 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
     if request.method == "POST" and form.validate_on_submit():
         try:
             dossier = dossiers.request_dossier(
-                db.session, case, current_user, request.form.get("lang"), request.form.get("recipient"))
+                db.session,
+                case,
+                current_user,
+                request.form.get("lang"),
+                request.form.get("recipient"),
+            )
         except InvalidFields:
             db.session.rollback()
             flash(_("Choose a recipient and a language."), "error")
@@ -53,8 +58,11 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
             flash(_("The dossier is being built. It takes a few seconds to a minute."), "info")
             return redirect(url_for("export.index", case_id=case.id))
     return render_template(
-        "export/index.html", case=case, dossiers=dossiers.list_dossiers(db.session, case),
-        recipients=RECIPIENT_KINDS, langs=LANGS,
+        "export/index.html",
+        case=case,
+        dossiers=dossiers.list_dossiers(db.session, case),
+        recipients=RECIPIENT_KINDS,
+        langs=LANGS,
     )
 
 
@@ -87,7 +95,8 @@ def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         report = dossiers.verify_stored(
-            runtime().vault, dossier, dossiers.instance_certificates(runtime().settings.keys_path))
+            runtime().vault, dossier, dossiers.instance_certificates(runtime().settings.keys_path)
+        )
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
     return render_template("export/verified.html", case=access.case, dossier=dossier, report=report)

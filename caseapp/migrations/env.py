@@ -8,7 +8,8 @@ from flask import current_app
 
 config = context.config
 # Keep the application's own loggers working after Alembic configures logging.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if config.config_file_name:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

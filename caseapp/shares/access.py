@@ -15,13 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.service import CaseNotFound
 from caseapp.custody import log as custody
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.service import EvidenceNotFound
 from caseapp.shares.models import Share
@@ -70,7 +69,7 @@ class CaseAccess:
 
 
 def case_access(
-    session: Session,
+    session: DbSession,
     case_id: str,
     *,
     user: User | None = None,
@@ -123,7 +122,7 @@ def case_access(
     )
 
 
-def owned_case(session: Session, user: User, case_id: str, now: datetime | None = None) -> Case:
+def owned_case(session: DbSession, user: User, case_id: str, now: datetime | None = None) -> Case:
     """The case, for changing it: CaseNotFound when unseen, ReadOnlyAccess when only shared."""
     access = case_access(session, case_id, user=user, now=now)
     if not access.is_owner:
@@ -131,7 +130,7 @@ def owned_case(session: Session, user: User, case_id: str, now: datetime | None 
     return access.case
 
 
-def visible_evidence(session: Session, access: CaseAccess, evidence_id: str) -> Evidence:
+def visible_evidence(session: DbSession, access: CaseAccess, evidence_id: str) -> Evidence:
     """An item of the case the viewer may see; EvidenceNotFound otherwise."""
     evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
     if evidence is None or not access.sees(evidence):
@@ -140,7 +139,7 @@ def visible_evidence(session: Session, access: CaseAccess, evidence_id: str) -> 
 
 
 def evidence_access(
-    session: Session, evidence_id: str, *, user: User | None, now: datetime | None = None
+    session: DbSession, evidence_id: str, *, user: User | None, now: datetime | None = None
 ) -> tuple[CaseAccess, Evidence]:
     """An item looked up by its id alone, with what the viewer may do with its case."""
     evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None

@@ -12,12 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts.models import User
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 from caseapp.evidence.service import EvidenceNotFound
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
@@ -48,7 +47,7 @@ def _conversation(access: CaseAccess) -> Select[Any]:
 
 
 def list_comments(
-    session: Session, access: CaseAccess, *, limit: int, cursor: str | None
+    session: DbSession, access: CaseAccess, *, limit: int, cursor: str | None
 ) -> Page[Comment]:
     """The comments this viewer takes part in, oldest first."""
     return paginate(
@@ -62,13 +61,13 @@ def list_comments(
     )
 
 
-def all_comments(session: Session, access: CaseAccess) -> list[Comment]:
+def all_comments(session: DbSession, access: CaseAccess) -> list[Comment]:
     """Every comment this viewer takes part in, oldest first (for the case page)."""
     return list(session.scalars(_conversation(access).order_by(Comment.created_at, Comment.id)))
 
 
 def add_comment(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     access: CaseAccess,
     data: dict[str, Any],
@@ -142,7 +141,7 @@ def add_comment(
 
 
 def _open_advocate_shares(
-    session: Session, access: CaseAccess, share_id: str | None, now: datetime
+    session: DbSession, access: CaseAccess, share_id: str | None, now: datetime
 ) -> list[Share]:
     stmt = select(Share).where(
         Share.case_id == access.case.id,
@@ -158,7 +157,7 @@ def _open_advocate_shares(
 # -- unread markers -----------------------------------------------------------
 
 
-def read_until(session: Session, user: User, case_id: str) -> datetime | None:
+def read_until(session: DbSession, user: User, case_id: str) -> datetime | None:
     """Up to when the user read the case's comments (None: never)."""
     marker = session.get(CommentRead, (user.id, case_id))
     return marker.read_at if marker else None
@@ -169,7 +168,7 @@ def is_unread(comment: Comment, user: User, read_at: datetime | None) -> bool:
     return comment.author_id != user.id and (read_at is None or comment.created_at > read_at)
 
 
-def mark_read(session: Session, user: User, case_id: str, *, now: datetime | None = None) -> None:
+def mark_read(session: DbSession, user: User, case_id: str, *, now: datetime | None = None) -> None:
     """Everything written so far on the case counts as read by the user."""
     now = now or utcnow()
     marker = session.get(CommentRead, (user.id, case_id))
@@ -179,7 +178,7 @@ def mark_read(session: Session, user: User, case_id: str, *, now: datetime | Non
         marker.read_at = max(marker.read_at, now)
 
 
-def unread_count(session: Session, access: CaseAccess) -> int:
+def unread_count(session: DbSession, access: CaseAccess) -> int:
     """How many comments the viewer has not read yet."""
     if access.user is None:
         return 0

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
+from caseapp.database import DbSession
 from caseapp.evidence.models import Evidence
 from caseapp.shares.service import case_shares
 
@@ -28,7 +28,7 @@ class Look:
     details: dict[str, Any]
 
 
-def access_history(session: Session, case: Case) -> list[Look]:
+def access_history(session: DbSession, case: Case) -> list[Look]:
     """Who looked at what, when: each custody entry by someone but the owner, newest first."""
     own_prefix = f"user:{case.owner_id} "
     links = {share.id: share for share in case_shares(session, case) if share.kind == "link"}

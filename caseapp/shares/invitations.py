@@ -11,13 +11,12 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 from caseapp.shares.models import Share
 from caseapp.shares.service import digest
 
@@ -30,7 +29,7 @@ class InvitationForSomeoneElse(Exception):
     """The invitation names another email than the signed-in account's."""
 
 
-def invitation(session: Session, token: str, *, now: datetime | None = None) -> Share:
+def invitation(session: DbSession, token: str, *, now: datetime | None = None) -> Share:
     """The open share waiting for this invitation token; InvitationNotFound otherwise."""
     now = now or utcnow()
     share = session.scalar(select(Share).where(Share.invite_hash == digest(token)))
@@ -40,7 +39,7 @@ def invitation(session: Session, token: str, *, now: datetime | None = None) -> 
 
 
 def accept_invitation(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     user: User,
     token: str,
@@ -67,7 +66,7 @@ def accept_invitation(
 
 
 def register_advocate(
-    session: Session,
+    session: DbSession,
     passwords: PasswordHasher,
     head_key: HeadKey,
     token: str,

@@ -13,14 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import utcnow
+from caseapp.database import DbSession, utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.export.models import Dossier
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
@@ -72,7 +71,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _evidence_selection(session: Session, case: Case, raw: Any) -> list[str] | None:
+def _evidence_selection(session: DbSession, case: Case, raw: Any) -> list[str] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
@@ -93,7 +92,7 @@ def _evidence_selection(session: Session, case: Case, raw: Any) -> list[str] | N
 
 
 def create_share(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     owner: User,
     case: Case,
@@ -172,7 +171,7 @@ def create_share(
     return NewShare(share, link_token=link_token, invite_token=invite_token)
 
 
-def case_shares(session: Session, case: Case) -> list[Share]:
+def case_shares(session: DbSession, case: Case) -> list[Share]:
     """Every share of the case, newest first, open or not."""
     return list(
         session.scalars(
@@ -182,7 +181,7 @@ def case_shares(session: Session, case: Case) -> list[Share]:
 
 
 def find_share(
-    session: Session, user: User, share_id: str, *, now: datetime | None = None
+    session: DbSession, user: User, share_id: str, *, now: datetime | None = None
 ) -> tuple[Share, str]:
     """A share and the user's part in it ("owner" or "advocate"); ShareNotFound otherwise.
 
@@ -200,7 +199,7 @@ def find_share(
 
 
 def revoke_share(
-    session: Session, head_key: HeadKey, owner: User, share: Share, *, now: datetime | None = None
+    session: DbSession, head_key: HeadKey, owner: User, share: Share, *, now: datetime | None = None
 ) -> None:
     """End the share at once; revoking it twice changes nothing."""
     if share.revoked_at is not None:
@@ -221,7 +220,7 @@ def revoke_share(
 
 
 def set_review_state(
-    session: Session,
+    session: DbSession,
     head_key: HeadKey,
     advocate: User,
     share: Share,
@@ -252,7 +251,7 @@ def set_review_state(
 
 
 def open_link(
-    session: Session, head_key: HeadKey, token: str, *, now: datetime | None = None
+    session: DbSession, head_key: HeadKey, token: str, *, now: datetime | None = None
 ) -> Share:
     """The open link share this token belongs to, logged as opened; ShareNotFound otherwise."""
     now = now or utcnow()
@@ -266,7 +265,7 @@ def open_link(
 
 
 def note_visit(
-    session: Session, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
+    session: DbSession, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
 ) -> None:
     """Log that a share's case page was opened, once per visit (see VISIT_WINDOW)."""
     share = access.share
@@ -277,7 +276,9 @@ def note_visit(
         _log_open(session, head_key, share, access.actor(), now)
 
 
-def _log_open(session: Session, head_key: HeadKey, share: Share, actor: str, now: datetime) -> None:
+def _log_open(
+    session: DbSession, head_key: HeadKey, share: Share, actor: str, now: datetime
+) -> None:
     share.last_opened_at = now
     share.last_activity_at = now
     custody.record(
@@ -292,7 +293,7 @@ def _log_open(session: Session, head_key: HeadKey, share: Share, actor: str, now
 
 
 def record_look(
-    session: Session, head_key: HeadKey, access: CaseAccess, evidence: Evidence, action: str
+    session: DbSession, head_key: HeadKey, access: CaseAccess, evidence: Evidence, action: str
 ) -> None:
     """Log that the viewer read (`evidence.viewed`) or downloaded an item, and via which share."""
     details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
@@ -310,7 +311,7 @@ def record_look(
 
 
 def record_dossier_download(
-    session: Session, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
+    session: DbSession, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
 ) -> None:
     """Log that the viewer took a dossier's PDF or bundle away, and via which share."""
     details: dict[str, Any] = {
@@ -330,7 +331,7 @@ def record_dossier_download(
     )
 
 
-def advocate_shares(session: Session, user: User, *, now: datetime | None = None) -> list[Share]:
+def advocate_shares(session: DbSession, user: User, *, now: datetime | None = None) -> list[Share]:
     """The open shares for this advocate, newest activity (on the share or the case) first."""
     now = now or utcnow()
     shares = session.scalars(
@@ -346,7 +347,7 @@ def last_activity(share: Share) -> datetime:
     return max(share.last_activity_at, share.case.updated_at)
 
 
-def has_shares(session: Session, user: User, *, now: datetime | None = None) -> bool:
+def has_shares(session: DbSession, user: User, *, now: datetime | None = None) -> bool:
     """Whether anything is shared with this user right now."""
     now = now or utcnow()
     return (

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseapp.cases import service
-from caseapp.cases.forms import CaseForm, ContactForm
+from caseapp.cases.forms import CaseForm, ContactForm, ServiceForm
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
@@ -53,6 +56,25 @@ def load_contact(case: Case, event_id: str) -> Event:
         abort(404)
 
 
+def submit(form: ServiceForm, action: Callable[[dict[str, Any]], str], saved: str) -> Any:
+    """Run `action` with a valid form's values, commit and go where it says.
+
+    Returns None (show the form again) when the form was not sent, or when the service
+    refused the values: then nothing is stored and each error sits next to its field.
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        target = action(form.values())
+    except InvalidFields as exc:
+        db.session.rollback()
+        form.attach_errors(exc.errors)
+        return None
+    db.session.commit()
+    flash(saved, "success")
+    return redirect(target)
+
+
 def _tz() -> str:
     return str(get_timezone())
 
@@ -95,19 +117,16 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def new():  # type: ignore[no-untyped-def]
     form = CaseForm()
-    if form.validate_on_submit():
-        values = form.values()
+
+    def open_case(values: dict[str, Any]) -> str:
         values.pop("status", None)
-        try:
-            case = service.open_case(db.session, runtime().head_key, current_user, values, _tz())
-        except InvalidFields as exc:
-            db.session.rollback()
-            form.attach_errors(exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Case opened. Log each contact with the company as it happens."), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=None)
+        case = service.open_case(db.session, runtime().head_key, current_user, values, _tz())
+        return url_for("cases.show", case_id=case.id)
+
+    done = submit(
+        form, open_case, _("Case opened. Log each contact with the company as it happens.")
+    )
+    return done or render_template("cases/form.html", form=form, case=None)
 
 
 @bp.route("/cases/<case_id>")
@@ -135,19 +154,13 @@ def edit(case_id: str):  # type: ignore[no-untyped-def]
     form = CaseForm(obj=case)
     if request.method == "GET":
         form.incident_at.data = input_value(case.incident_at, _tz())
-    if form.validate_on_submit():
-        try:
-            service.change_case(
-                db.session, runtime().head_key, current_user, case, form.values(), _tz()
-            )
-        except InvalidFields as exc:
-            db.session.rollback()
-            form.attach_errors(exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Case saved."), "success")
-            return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=case)
+
+    def change_case(values: dict[str, Any]) -> str:
+        service.change_case(db.session, runtime().head_key, current_user, case, values, _tz())
+        return url_for("cases.show", case_id=case.id)
+
+    done = submit(form, change_case, _("Case saved."))
+    return done or render_template("cases/form.html", form=form, case=case)
 
 
 @bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
@@ -155,19 +168,13 @@ def edit(case_id: str):  # type: ignore[no-untyped-def]
 def new_contact(case_id: str):  # type: ignore[no-untyped-def]
     case = load_case(case_id)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            service.log_contact(
-                db.session, runtime().head_key, current_user, case, form.values(), _tz()
-            )
-        except InvalidFields as exc:
-            db.session.rollback()
-            form.attach_errors(exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Contact logged."), "success")
-            return redirect(url_for("cases.show", case_id=case.id, _anchor="chronology"))
-    return render_template("cases/contact_form.html", form=form, case=case, event=None)
+
+    def log_contact(values: dict[str, Any]) -> str:
+        service.log_contact(db.session, runtime().head_key, current_user, case, values, _tz())
+        return url_for("cases.show", case_id=case.id, _anchor="chronology")
+
+    done = submit(form, log_contact, _("Contact logged."))
+    return done or render_template("cases/contact_form.html", form=form, case=case, event=None)
 
 
 @bp.route("/cases/<case_id>/contacts/<event_id>/edit", methods=["GET", "POST"])
@@ -179,19 +186,13 @@ def edit_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.occurred_at.data = input_value(event.occurred_at, _tz())
         form.follow_up_at.data = input_value(event.follow_up_at, _tz())
-    if form.validate_on_submit():
-        try:
-            service.change_contact(
-                db.session, runtime().head_key, current_user, event, form.values(), _tz()
-            )
-        except InvalidFields as exc:
-            db.session.rollback()
-            form.attach_errors(exc.errors)
-        else:
-            db.session.commit()
-            flash(_("Contact saved."), "success")
-            return redirect(url_for("cases.show", case_id=case.id, _anchor=f"contact-{event.id}"))
-    return render_template("cases/contact_form.html", form=form, case=case, event=event)
+
+    def change_contact(values: dict[str, Any]) -> str:
+        service.change_contact(db.session, runtime().head_key, current_user, event, values, _tz())
+        return url_for("cases.show", case_id=case.id, _anchor=f"contact-{event.id}")
+
+    done = submit(form, change_contact, _("Contact saved."))
+    return done or render_template("cases/contact_form.html", form=form, case=case, event=event)
 
 
 @bp.route("/cases/<case_id>/contacts/<event_id>/delete", methods=["POST"])

@@ -244,8 +244,9 @@ class BlobWriter:
                 hashing.result()
 
     def _write_all(self, sealed: list[bytes]) -> None:
-        for segment in sealed:
-            self._sink.write(segment)
+        # One write per batch, not per segment: a 1 GiB blob is 16,384 segments, and the
+        # system calls cost more than joining the batch in memory.
+        self._sink.write(b"".join(sealed))
 
     def _drain(self) -> None:
         """Wait for the previous batch to reach the sink (and raise if it did not)."""

@@ -7,10 +7,13 @@ naive UTC (portable across SQLite and PostgreSQL) and always handed back aware.
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 
 # What services take as their unit of work: a plain session (tests, workers) or
@@ -29,8 +32,15 @@ ID_LENGTH = 22
 
 
 def new_id() -> str:
-    """A fresh opaque id: 128 random bits, URL-safe, never sequential."""
-    return secrets.token_urlsafe(16)
+    """A fresh opaque id: about 128 random bits, URL-safe, never sequential.
+
+    It never starts with "-" or "_", so it can be passed on a command line
+    (`caseapp export <id>`) without being taken for an option.
+    """
+    while True:
+        value = secrets.token_urlsafe(16)
+        if value[0].isalnum():
+            return value
 
 
 def utcnow() -> datetime:
@@ -69,3 +79,29 @@ class Base(DeclarativeBase):
 def id_column() -> Mapped[str]:
     """Primary key column holding an opaque id made by `new_id`."""
     return mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
+
+
+T = TypeVar("T")
+
+
+def commit_retrying(session: DbSession, work: Callable[[], T], attempts: int = 6) -> T:
+    """Run `work` and commit it, again from the start if a concurrent writer won a race.
+
+    Appends take the next number of a sequence (custody seq, evidence number); two
+    requests can read the same "next" at once. The unique constraints make the loser
+    fail (IntegrityError; on SQLite also a stale-snapshot OperationalError) instead of
+    forking the sequence; the loser then rolls back and re-reads. The session must hold
+    nothing uncommitted when this is called.
+    """
+    attempt = 0
+    while True:
+        try:
+            result = work()
+            session.commit()
+            return result
+        except (IntegrityError, OperationalError):
+            session.rollback()
+            attempt += 1
+            if attempt >= attempts:
+                raise
+            time.sleep(0.02 * attempt)

@@ -9,11 +9,13 @@ from flask import Response, jsonify, url_for
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import json_body
+from caseapp.database import commit_retrying
 from caseapp.export import service as dossiers
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares.access import CaseAccess, case_access, owned_case, require_dossier_files
+from caseapp.shares.service import record_dossier_download
 from caseapp.timezones import utc_iso
 
 
@@ -87,8 +89,10 @@ def _download(dossier_id: str, which: str) -> Response:
     access, dossier = _load(dossier_id)
     require_dossier_files(access)
     chunks = dossiers.open_file(runtime().vault, dossier, which)
-    dossiers.record_download(db.session, runtime().head_key, api_user(), dossier, which)
-    db.session.commit()
+    commit_retrying(
+        db.session,
+        lambda: record_dossier_download(db.session, runtime().head_key, access, dossier, which),
+    )
     return dossier_response(chunks, dossier, which)
 
 

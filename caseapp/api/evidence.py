@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args, page_json, user_zone
+from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import attachment_response
@@ -86,8 +87,10 @@ def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
 def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     body = evidence_json(item, with_reading=True, visible=access.sees)
-    record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
-    db.session.commit()
+    commit_retrying(
+        db.session,
+        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.viewed"),
+    )
     return jsonify(body)
 
 
@@ -96,8 +99,10 @@ def evidence_content(evidence_id: str):  # type: ignore[no-untyped-def]
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     require_originals(access)
     chunks = evidence_service.open_original(runtime().vault, item)
-    record_look(db.session, runtime().head_key, access, item, "evidence.downloaded")
-    db.session.commit()
+    commit_retrying(
+        db.session,
+        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.downloaded"),
+    )
     return attachment_response(chunks, item)
 
 

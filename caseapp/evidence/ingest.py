@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
-from caseapp.database import DbSession, new_id
+from caseapp.database import DbSession, commit_retrying, new_id
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.parsers.base import Limits, ParseResult
 from caseapp.evidence.parsers.sandbox import parse_isolated
@@ -96,9 +96,7 @@ def add_upload(
     """Record every file of an upload in the case and read each one."""
     added: list[Evidence] = []
     for received in upload.files:
-        evidence = _record(session, rt, case.id, user, received, values)
-        session.commit()
-        added.append(evidence)
+        added.append(_record(session, rt, case.id, user, received, values))
     for evidence in added:
         read_evidence(session, rt, evidence, user, tz)
     return added
@@ -133,6 +131,25 @@ def _record(
     received: ReceivedFile,
     values: dict[str, Any],
     parent: Evidence | None = None,
+) -> Evidence:
+    """Add the row of a stored blob and its custody entry, committed.
+
+    The number and the custody seq are the next free ones; a concurrent upload to the
+    same case may take them first, and then this is simply run again.
+    """
+    return commit_retrying(
+        session, lambda: _insert(session, rt, case_id, user, received, values, parent)
+    )
+
+
+def _insert(
+    session: DbSession,
+    rt: Runtime,
+    case_id: str,
+    user: User | None,
+    received: ReceivedFile,
+    values: dict[str, Any],
+    parent: Evidence | None,
 ) -> Evidence:
     sniffed = sniff(received.head, received.filename)
     number = _next_number(session, case_id)
@@ -192,6 +209,7 @@ def read_evidence(
             )
         children_left -= len(taken)
         _store_reading(session, rt, item, result)
+        session.commit()
         for child in taken:
             blob = rt.vault.put_bytes(new_id(), child.data)
             received = ReceivedFile(blob, child.name, child.media_type, child.data[:HEAD_BYTES])
@@ -206,7 +224,6 @@ def read_evidence(
                     parent=item,
                 )
             )
-        session.commit()
 
 
 def _read_one(rt: Runtime, evidence: Evidence, limits: Limits, tz: str) -> ParseResult:

@@ -11,8 +11,6 @@ from sqlalchemy import select
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
-from caseapp.custody import log as custody
-from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.vault import BlobCorrupt, Vault
@@ -178,29 +176,6 @@ def open_original(vault: Vault, evidence: Evidence) -> Iterator[bytes]:
             yield from reader  # a later bad segment raises: the response is cut, never padded
 
     return stream()
-
-
-def record_access(
-    session: DbSession,
-    head_key: HeadKey,
-    user: User,
-    evidence: Evidence,
-    action: str,
-    via: str | None = None,
-) -> None:
-    """Log that someone looked at or downloaded an item."""
-    details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
-    if via:
-        details["via"] = via
-    custody.record(
-        session,
-        head_key,
-        case_id=evidence.case_id,
-        actor=custody.actor_label(user),
-        action=action,
-        subject=f"evidence:{evidence.id}",
-        details=details,
-    )
 
 
 @dataclass(frozen=True)

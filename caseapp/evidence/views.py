@@ -20,6 +20,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from caseapp.cases.views import load_case
+from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import attachment_response
@@ -142,8 +143,10 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    record_look(db.session, runtime().head_key, access, item, "evidence.viewed")
-    db.session.commit()
+    commit_retrying(
+        db.session,
+        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.viewed"),
+    )
     return page
 
 
@@ -161,8 +164,10 @@ def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         chunks = evidence_service.open_original(runtime().vault, item)
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    record_look(db.session, runtime().head_key, access, item, "evidence.downloaded")
-    db.session.commit()
+    commit_retrying(
+        db.session,
+        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.downloaded"),
+    )
     return attachment_response(chunks, item)
 
 

@@ -9,8 +9,6 @@ from sqlalchemy import select
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
-from caseapp.custody import log as custody
-from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession
 from caseapp.evidence.vault import BlobCorrupt, Vault
 from caseapp.export.dossier import check_request
@@ -70,24 +68,6 @@ def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
         return iter(vault.open(blob_id))
     except BlobCorrupt as exc:
         raise DossierNotIntact(dossier.id) from exc
-
-
-def record_download(
-    session: DbSession, head_key: HeadKey, user: User, dossier: Dossier, which: str
-) -> None:
-    """Log a dossier download in the case's custody log."""
-    custody.record(
-        session,
-        head_key,
-        case_id=dossier.case_id,
-        actor=custody.actor_label(user),
-        action="dossier.downloaded",
-        subject=f"dossier:{dossier.id}",
-        details={
-            "file": which,
-            "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256,
-        },
-    )
 
 
 def instance_certificates(keys_path: Path) -> list[bytes]:

@@ -34,6 +34,7 @@ document.addEventListener("submit", (event) => {
     if (file.size > maxBytes) {
       status.textContent = form.dataset.tooLarge;
       row.classList.add("failed");
+      finish();
       return;
     }
     const body = new FormData();
@@ -62,18 +63,26 @@ document.addEventListener("submit", (event) => {
       finish();
     });
     xhr.addEventListener("error", () => { status.textContent = form.dataset.failed; row.classList.add("failed"); finish(); });
-    pending += 1;
     xhr.send(body);
   }
 
+  // One upload at a time: each gets the whole connection, and the case's evidence
+  // numbers follow the order the files were chosen in.
   function finish() {
     pending -= 1;
-    if (pending === 0 && list.querySelector(".done")) {
+    if (queue.length) {
+      send(queue.shift());
+    } else if (pending === 0 && list.querySelector(".done")) {
       setTimeout(() => window.location.reload(), 800);
     }
   }
 
-  function sendAll(files) { for (const file of files) send(file); }
+  const queue = [];
+  function sendAll(files) {
+    const idle = pending === 0 && queue.length === 0;
+    for (const file of files) { pending += 1; queue.push(file); }
+    if (idle) send(queue.shift());
+  }
 
   input.addEventListener("change", () => { sendAll(input.files); input.value = ""; });
   form.addEventListener("submit", (e) => { e.preventDefault(); sendAll(input.files); input.value = ""; });

@@ -184,3 +184,36 @@ def test_blob_tampered_near_its_end_is_cut_off_and_never_padded(api, case_id, ap
             served += chunk
     response.close()
     assert len(served) < len(original) and original.startswith(served)
+
+
+def test_simultaneous_uploads_to_one_case_all_land_with_their_own_numbers(app, case, user):
+    import threading
+
+    from caseapp.custody.verify import verify_chain
+    from caseapp.evidence import ingest
+    from caseapp.evidence.models import Evidence
+    from caseapp.extensions import db
+
+    rt = app.extensions["caseapp"]
+    errors: list[BaseException] = []
+
+    def upload_one(n: int) -> None:
+        with app.app_context():
+            try:
+                owner = db.session.get(type(user), user.id)
+                this_case = db.session.get(type(case), case.id)
+                ingest.add_file(db.session, rt, this_case, owner, f"file-{n}.txt",
+                                f"receipt number {n}".encode(), {}, "UTC")
+            except BaseException as exc:  # collected: the test asserts there are none
+                errors.append(exc)
+
+    threads = [threading.Thread(target=upload_one, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    numbers = sorted(e.number for e in db.session.query(Evidence).filter_by(case_id=case.id))
+    assert numbers == [1, 2, 3, 4, 5, 6]
+    assert verify_chain(db.session, rt.head_key, case.id).intact

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,13 @@ STATUSES: dict[str, object] = {
     "waiting_on_company": _l("Waiting on company"),
     "escalated": _l("Escalated"),
     "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
+    "closed": lazy_pgettext("case status", "Closed"),
 }
 
 CHANNELS: dict[str, object] = {
     "hotline": _l("Hotline"),
     "online_chat": _l("Online chat"),
-    "email": _l("Email"),
+    "email": lazy_pgettext("contact channel", "Email"),
     "ticket": _l("Ticket"),
     "faq": _l("FAQ"),
     "community_forum": _l("Community forum"),

@@ -22,7 +22,7 @@ def register_in_chinese(page: Page, base_url: str) -> None:
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", name="创建账户")).to_be_visible()
-    page.get_by_label("电子邮件", exact=True).fill(EMAIL)
+    page.get_by_label("邮箱", exact=True).fill(EMAIL)
     page.get_by_label("您的姓名", exact=True).fill("王芳")
     page.get_by_label("密码（至少 10 个字符）", exact=True).fill(PASSWORD)
     page.get_by_label("确认密码", exact=True).fill(PASSWORD)
@@ -33,7 +33,7 @@ def register_in_chinese(page: Page, base_url: str) -> None:
 def log_out_and_back_in(page: Page) -> None:
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("status")).to_contain_text("您已退出登录。")
-    page.get_by_label("电子邮件", exact=True).fill(EMAIL)
+    page.get_by_label("邮箱", exact=True).fill(EMAIL)
     page.get_by_label("密码", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_ZONE_BY_LOCALE = {"zh_CN": "Asia/Shanghai", "en": "UTC"}
 
@@ -22,11 +22,6 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UnknownZone(f"unknown time zone {name!r}") from exc
-
-
-def zone_names() -> list[str]:
-    """Every IANA zone name, sorted, for the settings form."""
-    return sorted(available_timezones())
 
 
 def default_zone_for(locale: str | None) -> str:

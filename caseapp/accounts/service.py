@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
 from caseapp.database import DbSession, utcnow
@@ -174,11 +174,6 @@ def user_for_token(session: DbSession, token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
-
-
-def count_users(session: DbSession) -> int:
-    """How many accounts exist."""
-    return session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def _digest(secret: str) -> str:

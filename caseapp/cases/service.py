@@ -57,14 +57,6 @@ EVENT_FIELDS: dict[str, FieldSpec] = {
 # -- cases -----------------------------------------------------------------
 
 
-def get_case(session: DbSession, user: User, case_id: str) -> Case:
-    """The case if `user` owns it; CaseNotFound otherwise (never telling which)."""
-    case = session.get(Case, case_id) if isinstance(case_id, str) else None
-    if case is None or case.owner_id != user.id:
-        raise CaseNotFound(case_id)
-    return case
-
-
 def open_case(
     session: DbSession, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
 ) -> Case:

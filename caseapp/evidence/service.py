@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
 from caseapp.evidence.models import Derivative, Evidence
@@ -26,25 +25,6 @@ class EvidenceNotFound(Exception):
 
 class EvidenceNotIntact(Exception):
     """The stored blob failed authentication: it will not be served."""
-
-
-def get_evidence(session: DbSession, user: User, evidence_id: str) -> Evidence:
-    """The evidence if it is in one of the user's cases; EvidenceNotFound otherwise."""
-    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
-    if evidence is None:
-        raise EvidenceNotFound(evidence_id)
-    case = session.get(Case, evidence.case_id)
-    if case is None or case.owner_id != user.id:
-        raise EvidenceNotFound(evidence_id)
-    return evidence
-
-
-def evidence_in_case(session: DbSession, case: Case, evidence_id: str) -> Evidence:
-    """The evidence if it belongs to this case; EvidenceNotFound otherwise."""
-    evidence = session.get(Evidence, evidence_id) if isinstance(evidence_id, str) else None
-    if evidence is None or evidence.case_id != case.id:
-        raise EvidenceNotFound(evidence_id)
-    return evidence
 
 
 def list_evidence(

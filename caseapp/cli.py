@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 from caseapp.config import CONFIG_FILE, SECRET_KEY_FILE, ConfigError, instance_path_from_env
 
@@ -83,8 +83,21 @@ def initialise_instance(instance: Path) -> list[str]:
     return created
 
 
+class CaseappGroup(FlaskGroup):
+    """Flask's command group, minus the traceback it prints for --help without an instance."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except click.ClickException as exc:
+            note = f"Note: {exc.format_message()}; more commands appear once it exists."
+            click.echo(note, err=True)
+        return sorted(names)
+
+
 @click.group(
-    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+    cls=CaseappGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
 )
 def cli() -> None:
     """caseapp: keep the record of a dispute with a company."""

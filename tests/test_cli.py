@@ -104,3 +104,10 @@ def test_flask_cli_works_too(initialised):
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "caseapp", "custody", "verify"],
                             capture_output=True, text=True, env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_help_without_an_instance_says_how_to_start_not_a_traceback(tmp_path):
+    result = caseapp(tmp_path / "missing", "--help")
+    assert result.returncode == 0
+    assert "caseapp init" in result.stderr and "Traceback" not in result.stderr
+    assert "init" in result.stdout and "verify" in result.stdout

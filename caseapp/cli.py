@@ -123,7 +123,15 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
     from werkzeug.serving import run_simple
 
+    from caseapp.export.service import unfinished
+    from caseapp.extensions import db
+
     app = _create_app()
+    with app.app_context():
+        # This server is the only process building dossiers: pick up the builds a
+        # previous run was stopped in the middle of.
+        for dossier in unfinished(db.session):
+            app.extensions["caseapp"].exporter.submit(dossier.id)
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
     # run_simple rather than app.run, which refuses to start under the `flask` CLI.
     run_simple(host, port, app, use_reloader=False, threaded=True)

@@ -42,6 +42,17 @@ def request_dossier(
     return dossier
 
 
+def unfinished(session: DbSession) -> list[Dossier]:
+    """Dossiers whose build never finished (the process stopped while they were queued)."""
+    return list(
+        session.scalars(
+            select(Dossier)
+            .where(Dossier.status.in_(("queued", "building")))
+            .order_by(Dossier.created_at)
+        )
+    )
+
+
 def dossier_in_case(session: DbSession, case: Case, dossier_id: str) -> Dossier:
     """The dossier if it belongs to this case."""
     dossier = session.get(Dossier, dossier_id) if isinstance(dossier_id, str) else None

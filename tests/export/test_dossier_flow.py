@@ -144,3 +144,34 @@ def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, us
     assert download.data.startswith(b"%PDF")
     verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {}, form_page=f"/cases/{case_id}/dossiers")
     assert verified.status_code == 200 and "✓" in verified.get_data(as_text=True)
+
+
+def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again(
+    case_with_evidence, instance_path
+):
+    import socket
+
+    from caseapp.export.models import Dossier
+    from caseapp.extensions import db
+
+    case_id, _ = case_with_evidence
+    dossier = Dossier(case_id=case_id, lang="en", recipient="lawyer", status="building")
+    db.session.add(dossier)
+    db.session.commit()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "CASEAPP_INSTANCE": str(instance_path)}
+    server = subprocess.Popen([sys.executable, "-m", "caseapp.cli", "run", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        status = "building"
+        while time.monotonic() < deadline and status == "building":
+            time.sleep(0.5)
+            db.session.expire_all()
+            status = db.session.get(Dossier, dossier.id).status
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert status == "ready"

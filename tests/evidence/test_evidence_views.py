@@ -112,3 +112,12 @@ def test_evidence_of_another_users_case_is_404(client, auth, make_user, make_cas
     response = _form_upload(auth, client, other_case, [("a.txt", b"x")])
     assert response.status_code == 404
     assert db.session.query(Evidence).count() == 0
+
+
+def test_a_second_copy_points_to_the_first(client, auth, case):
+    auth.login()
+    _form_upload(auth, client, case, [("receipt.txt", b"order 123"), ("again.txt", b"order 123")])
+    first, second = db.session.query(Evidence).order_by(Evidence.number).all()
+    page = client.get(f"/cases/{case.id}/evidence/{second.id}").get_data(as_text=True)
+    assert "Duplicate of" in page and f"/evidence/{first.id}" in page
+    assert "Duplicate of" not in client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)

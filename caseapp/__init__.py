@@ -36,6 +36,7 @@ def create_app(
     settings = load_settings(instance_path, config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.config.update(settings.flask_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
 
     _import_models()
     _init_extensions(app)

@@ -137,3 +137,9 @@ def test_search_and_status_filter(api):
     api.patch(f"/api/v1/cases/{other}", json={"status": "resolved"})
     assert [c["title"] for c in api.get("/api/v1/cases?q=提现").get_json()["items"]] == ["提现失败"]
     assert [c["id"] for c in api.get("/api/v1/cases?status=resolved").get_json()["items"]] == [other]
+
+
+def test_chinese_comes_back_as_utf8_not_escapes(api):
+    response = api.post("/api/v1/cases", json=CASE)
+    assert "钱包冻结".encode() in response.data
+    assert response.headers["Content-Type"].startswith("application/json")

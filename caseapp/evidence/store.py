@@ -7,6 +7,7 @@ comes near a path.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -15,13 +16,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Protocol, Self
+from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
-# Start writing back to disk every so often while a blob is still arriving, so the fsync
-# at commit waits for the last few MiB rather than the whole file.
-_BACKGROUND_SYNC_BYTES = 32 * 1024 * 1024
+# While a large blob arrives, what has been written is synced in the background every
+# few MiB, so the fsync at commit waits for the last few MiB rather than the whole file.
+# Synced pages are then dropped from the page cache: a blob is written once and read
+# rarely, and keeping it cached would push out what is in use, for nothing.
+_BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024
+# Reading a large blob drops the pages already read, for the same reason; a small blob,
+# such as a thumbnail read again and again, never gets that far and stays cached.
+_DROP_BEHIND_BYTES = 16 * 1024 * 1024
 _TMP_DIR = "tmp"
 _TMP_SUFFIX = ".part"
 
@@ -45,8 +54,8 @@ class SinkClosed(Exception):
 class BlobSink(Protocol):
     """A blob being written: invisible under its id until `commit` returns."""
 
-    def write(self, data: bytes) -> None:
-        """Append bytes to the blob."""
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Append bytes to the blob (a view is only read during the call)."""
 
     def commit(self) -> None:
         """Make the blob durable and visible under its id, replacing any previous one."""
@@ -104,6 +113,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _sync_and_drop(fd: int, length: int) -> None:
+    """Make the first `length` bytes durable, then let the kernel reuse their pages."""
+    os.fdatasync(fd)
+    os.posix_fadvise(fd, 0, length, os.POSIX_FADV_DONTNEED)
+
+
 class LocalSink:
     """A blob written to a random temp name under root/tmp, renamed into place on commit."""
 
@@ -112,10 +127,11 @@ class LocalSink:
         self._tmp = tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         self._fd: int | None = os.open(self._tmp, flags, 0o600)
-        self._unsynced = 0
+        self._written = 0
+        self._synced = 0
         self._syncer: threading.Thread | None = None
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append bytes to the temp file."""
         if self._fd is None:
             raise SinkClosed
@@ -123,10 +139,12 @@ class LocalSink:
         while view:
             written = os.write(self._fd, view)
             view = view[written:]
-        self._unsynced += len(data)
-        if self._unsynced >= _BACKGROUND_SYNC_BYTES and not self._syncing():
-            self._unsynced = 0
-            self._syncer = threading.Thread(target=os.fdatasync, args=(self._fd,), daemon=True)
+        self._written += len(data)
+        if self._written - self._synced >= _BACKGROUND_SYNC_BYTES and not self._syncing():
+            self._synced = self._written
+            self._syncer = threading.Thread(
+                target=_sync_and_drop, args=(self._fd, self._synced), daemon=True
+            )
             self._syncer.start()
 
     def _syncing(self) -> bool:
@@ -178,6 +196,21 @@ class LocalSink:
             self.abort()
 
 
+class BlobFile(io.FileIO):
+    """A committed blob opened for reading, unbuffered (callers read in large batches)."""
+
+    _dropped = 0
+
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
+        """Read into `buffer`; pages of a large blob are dropped behind the reader."""
+        n = super().readinto(buffer)
+        position = self.tell()
+        if position - self._dropped >= _DROP_BEHIND_BYTES:
+            os.posix_fadvise(self.fileno(), 0, position, os.POSIX_FADV_DONTNEED)
+            self._dropped = position
+        return n
+
+
 class LocalStore:
     """Blobs as files under an absolute root, sharded by the first two id characters.
 
@@ -205,7 +238,7 @@ class LocalStore:
     def open(self, blob_id: str) -> BinaryIO:
         """Open a committed blob for reading."""
         try:
-            return self._path(blob_id).open("rb")
+            return BlobFile(self._path(blob_id), "rb")
         except FileNotFoundError:
             raise BlobNotFound(blob_id) from None
 

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
+from caseapp.evidence.blob_reader import BlobReader
+from caseapp.evidence.blob_writer import WRITE_BATCH_BYTES, BlobWriter
 from caseapp.evidence.keys import DATA_KEY_SIZE, KeyRing, KeyUnwrapFailed, UnknownKey
 from caseapp.evidence.store import BlobNotFound, BlobStore, check_blob_id
 from caseapp.evidence.vault_format import (
@@ -24,9 +26,7 @@ from caseapp.evidence.vault_format import (
     BlobCorrupt,
     BlobHeader,
     BlobInfo,
-    BlobReader,
     BlobTooLarge,
-    BlobWriter,
     WriterClosed,
     chunks,
     read_header,
@@ -54,14 +54,19 @@ class Vault:
     """Encrypted blobs in a store, under data keys wrapped by the instance's key ring."""
 
     def __init__(
-        self, store: BlobStore, keyring: KeyRing, segment_size: int = DEFAULT_SEGMENT_SIZE
+        self,
+        store: BlobStore,
+        keyring: KeyRing,
+        segment_size: int = DEFAULT_SEGMENT_SIZE,
+        write_batch_size: int = WRITE_BATCH_BYTES,
     ) -> None:
         if not MIN_SEGMENT_SIZE <= segment_size <= MAX_SEGMENT_SIZE:
             raise ValueError(f"segment size must be {MIN_SEGMENT_SIZE}..{MAX_SEGMENT_SIZE}")
         self.store = store
         self.keyring = keyring
         self.segment_size = segment_size
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vault-io")
+        self.write_batch_size = write_batch_size
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vault-read")
 
     def writer(self, blob_id: str) -> BlobWriter:
         """Start a new blob: a fresh data key, wrapped by the active master key."""
@@ -76,7 +81,9 @@ class Vault:
         )
         sink = self.store.create(blob_id)
         try:
-            return BlobWriter(sink, blob_id, header, data_key, self._pool, self._after_commit)
+            return BlobWriter(
+                sink, blob_id, header, data_key, self._after_commit, self.write_batch_size
+            )
         except BaseException:
             sink.abort()
             raise
@@ -160,7 +167,7 @@ class Vault:
         self.store.delete(blob_id)
 
     def close(self) -> None:
-        """Stop the helper threads (hashing, writing, read-ahead)."""
+        """Stop the read-ahead threads (each writer stops its own lanes)."""
         self._pool.shutdown()
 
 

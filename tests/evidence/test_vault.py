@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+import threading
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from caseapp.evidence.blob_writer import PIPELINE_DEPTH, WRITE_BATCH_BYTES
 from caseapp.evidence.keys import KeyRing
 from caseapp.evidence.store import BlobNotFound, LocalStore
 from caseapp.evidence.vault import (
@@ -125,7 +127,79 @@ def test_any_size_written_in_any_chunks_round_trips(
     assert stored_size == header_size(shared_vault, blob_id) + size + segments * TAG
 
 
-@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3 * 65536, 2_500_000])
+@pytest.fixture(scope="module")
+def pipelined_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
+    """Batches of three segments, so small blobs already run through the writer's lanes."""
+    root = tmp_path_factory.mktemp("pipelined")
+    vault = Vault(LocalStore(root / "vault"), KeyRing.create(root / "keys"), SEG, 3 * SEG)
+    yield vault
+    vault.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    size=st.one_of(
+        st.sampled_from([0, 1, 3 * SEG - 1, 3 * SEG, 3 * SEG + 1, 6 * SEG, 6 * SEG + 1]),
+        st.integers(0, 40 * SEG),
+    ),
+    cuts=st.lists(st.integers(0, 40 * SEG), max_size=8),
+    seed=st.binary(min_size=8, max_size=8),
+)
+def test_blobs_spanning_many_batches_keep_their_order(
+    pipelined_vault: Vault, size: int, cuts: list[int], seed: bytes
+) -> None:
+    data = b"".join(hashlib.sha256(seed + i.to_bytes(4, "big")).digest() for i in range(size))
+    data = data[:size]
+    points = sorted({0, size, *(c for c in cuts if c < size)})
+    blob_id = new_id()
+    with pipelined_vault.writer(blob_id) as writer:
+        for start, end in zip(points, points[1:], strict=False):
+            writer.write(data[start:end])
+        info = writer.close()
+    assert info.size == size
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert read_all(pipelined_vault, blob_id) == data
+
+
+class FailingSink:
+    """A store sink whose disk fills up on the n-th write."""
+
+    def __init__(self, fail_on: int) -> None:
+        self.writes = 0
+        self.fail_on = fail_on
+        self.aborted = False
+
+    def write(self, data: bytes | memoryview) -> None:
+        self.writes += 1
+        if self.writes == self.fail_on:
+            raise OSError(28, "No space left on device")
+
+    def commit(self) -> None:
+        raise AssertionError("a failed blob must not be committed")
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def __enter__(self) -> FailingSink:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def test_a_full_disk_midway_aborts_the_blob_and_stops_its_threads(tmp_path: Path) -> None:
+    vault = Vault(LocalStore(tmp_path / "vault"), KeyRing.create(tmp_path / "keys"), SEG, SEG)
+    sink = FailingSink(fail_on=4)
+    vault.store.create = lambda blob_id: sink  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="No space left"):
+        vault.put(new_id(), (b"y" * SEG for _ in range(50)))
+    assert sink.aborted
+    lanes = [t for t in threading.enumerate() if t.name.startswith(("vault-hash", "vault-write"))]
+    assert lanes == []
+    vault.close()
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3 * 65536, 2_500_000, 9_000_001])
 @pytest.mark.parametrize("chunk", [1000, 65536, 1 << 20])
 def test_default_segment_size_round_trips_across_boundaries(
     tmp_path: Path, size: int, chunk: int
@@ -161,12 +235,14 @@ def test_put_streams_with_flat_memory(tmp_path: Path) -> None:
     chunk = secrets.token_bytes(256 * 1024)
     tracemalloc.start()
     try:
-        vault.put(new_id(), (chunk for _ in range(64)))  # 16 MiB
+        vault.put(new_id(), (chunk for _ in range(256)))  # 64 MiB
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
         vault.close()
-    assert peak < 4 * 1024 * 1024
+    # The batches in flight (plaintext and sealed), the one being filled, and a margin.
+    in_flight = (2 * PIPELINE_DEPTH + 1) * WRITE_BATCH_BYTES
+    assert peak < in_flight + 2 * 1024 * 1024 < 64 * 1024 * 1024
 
 
 def test_plaintext_is_not_in_the_stored_blob(vault: Vault) -> None:

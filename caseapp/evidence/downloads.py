@@ -34,7 +34,13 @@ def content_disposition(name: str) -> str:
     ascii_name = "".join(
         ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in ascii_name
     ).strip()
-    fallback = ascii_name or "evidence"
+    base, dot, extension = ascii_name.rpartition(".")
+    if not dot:
+        base, extension = ascii_name, ""
+    # "大文件.bin" leaves ".bin": a hidden file in a client that only reads filename=.
+    if not base.strip("._- "):
+        base = "evidence"
+    fallback = f"{base}.{extension}" if extension else base
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -21,6 +21,7 @@ from caseapp.evidence.store import BlobNotFound, LocalStore
 from caseapp.evidence.vault import (
     BlobCorrupt,
     BlobExists,
+    BlobInfo,
     BlobReader,
     BlobTooLarge,
     Vault,
@@ -99,6 +100,23 @@ def stored(vault: Vault, size: int = 3 * SEG + 10) -> tuple[str, bytes]:
 # Round trips ---------------------------------------------------------------------------
 
 
+def write_in_pieces(vault: Vault, size: int, cuts: list[int], seed: bytes) -> BlobInfo:
+    """Store `size` bytes derived from `seed`, written in pieces split at `cuts`, and check
+    that what comes back is those bytes."""
+    data = b"".join(hashlib.sha256(seed + i.to_bytes(4, "big")).digest() for i in range(size))
+    data = data[:size]
+    points = sorted({0, size, *(c for c in cuts if c < size)})
+    blob_id = new_id()
+    with vault.writer(blob_id) as writer:
+        for start, end in zip(points, points[1:], strict=False):
+            writer.write(data[start:end])
+        info = writer.close()
+    assert info.size == size
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    assert read_all(vault, blob_id) == data
+    return info
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     size=st.one_of(
@@ -111,20 +129,11 @@ def stored(vault: Vault, size: int = 3 * SEG + 10) -> tuple[str, bytes]:
 def test_any_size_written_in_any_chunks_round_trips(
     shared_vault: Vault, size: int, cuts: list[int], seed: bytes
 ) -> None:
-    data = (hashlib.sha256(seed).digest() * (size // 32 + 1))[:size]
-    points = sorted({0, size, *(c for c in cuts if c < size)})
-    blob_id = new_id()
-    with shared_vault.writer(blob_id) as writer:
-        for start, end in zip(points, points[1:], strict=False):
-            writer.write(data[start:end])
-        info = writer.close()
-    assert info.size == size
-    assert info.sha256 == hashlib.sha256(data).hexdigest()
-    assert read_all(shared_vault, blob_id) == data
-    assert shared_vault.verify(blob_id) == info
-    stored_size = shared_vault.store.size(blob_id)
+    info = write_in_pieces(shared_vault, size, cuts, seed)
+    assert shared_vault.verify(info.blob_id) == info
+    stored_size = shared_vault.store.size(info.blob_id)
     segments = max(1, -(-size // SEG))
-    assert stored_size == header_size(shared_vault, blob_id) + size + segments * TAG
+    assert stored_size == header_size(shared_vault, info.blob_id) + size + segments * TAG
 
 
 @pytest.fixture(scope="module")
@@ -148,17 +157,7 @@ def pipelined_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]
 def test_blobs_spanning_many_batches_keep_their_order(
     pipelined_vault: Vault, size: int, cuts: list[int], seed: bytes
 ) -> None:
-    data = b"".join(hashlib.sha256(seed + i.to_bytes(4, "big")).digest() for i in range(size))
-    data = data[:size]
-    points = sorted({0, size, *(c for c in cuts if c < size)})
-    blob_id = new_id()
-    with pipelined_vault.writer(blob_id) as writer:
-        for start, end in zip(points, points[1:], strict=False):
-            writer.write(data[start:end])
-        info = writer.close()
-    assert info.size == size
-    assert info.sha256 == hashlib.sha256(data).hexdigest()
-    assert read_all(pipelined_vault, blob_id) == data
+    write_in_pieces(pipelined_vault, size, cuts, seed)
 
 
 class FailingSink:

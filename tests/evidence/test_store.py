@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import os
 import stat
 import subprocess
 import sys
@@ -198,14 +201,72 @@ def test_modified_at_tells_when_the_blob_was_committed(store: LocalStore) -> Non
     assert before - 1 <= store.modified_at(BLOB_ID) <= time.time() + 1
 
 
+STAGE = 3 * 4096
+
+
+def pattern(size: int) -> bytes:
+    return bytes(i * 7 % 251 for i in range(size))
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 4095, 4096, 4097, STAGE - 1, STAGE, STAGE + 1, 3 * STAGE + 4097]
+)
+@pytest.mark.parametrize("chunk", [1000, 4096, STAGE + 5])
+def test_direct_writes_keep_every_byte_around_block_and_stage_edges(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch, size: int, chunk: int
+) -> None:
+    monkeypatch.setattr(store_module, "_STAGE_BYTES", STAGE)
+    data = pattern(size)
+    with store.create(BLOB_ID) as sink:
+        assert sink._stage is not None, "this file system should take O_DIRECT writes"
+        for start in range(0, size, chunk):
+            sink.write(data[start : start + chunk])
+        sink.commit()
+    assert read(store, BLOB_ID) == data
+
+
+def test_a_file_system_refusing_direct_writes_gets_buffered_ones(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "_STAGE_BYTES", STAGE)
+    real_write = os.write
+    refused = []
+
+    def refuse_direct(fd: int, data: bytes) -> int:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+            refused.append(len(data))
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(store_module.os, "write", refuse_direct)
+    data = pattern(5 * STAGE + 10)
+    put(store, BLOB_ID, data)
+    assert refused == [STAGE]
+    monkeypatch.undo()
+    assert read(store, BLOB_ID) == data
+
+
 def test_large_blob_is_synced_in_the_background_while_written(
     store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_module, "_O_DIRECT", 0)  # a file system without O_DIRECT
     monkeypatch.setattr(store_module, "_BACKGROUND_SYNC_BYTES", 4096)
+    synced: list[int] = []
+    sync_and_drop = store_module._sync_and_drop
+
+    def recording(fd: int, length: int) -> None:
+        synced.append(length)
+        sync_and_drop(fd, length)
+
+    monkeypatch.setattr(store_module, "_sync_and_drop", recording)
     with store.create(BLOB_ID) as sink:
+        assert sink._stage is None
         for i in range(64):
             sink.write(bytes([i]) * 1000)
         sink.commit()
+    assert synced, "no background sync ran"
+    assert synced == sorted(synced)
+    assert synced[-1] <= 64_000
     assert read(store, BLOB_ID) == b"".join(bytes([i]) * 1000 for i in range(64))
 
 

@@ -36,6 +36,15 @@ _MAX_SKIPPED_LINES = 5
 _HEADER_LINE = re.compile(rb"[!-9;-~]+:")
 
 
+def _encoded_text(part: Message) -> str | None:
+    """A leaf part's body as it stands in the message, before transfer decoding."""
+    try:
+        payload = part.get_payload()
+    except ValueError:  # 8-bit bytes in the body and a charset name with a NUL in it
+        return None
+    return payload if isinstance(payload, str) else None
+
+
 def parse_eml(data: bytes, limits: Limits, depth: int = 0) -> ParseResult:
     """Describe one RFC 5322 message; its attachments become direct children.
 
@@ -97,14 +106,16 @@ class _MessageReader:
                 self.warnings.append(f"only the first {self.limits.max_parts} MIME parts were read")
                 return
             self._note_defects(part)
-            payload = part.get_payload()
             embedded = part is not root and part.get_content_type() == "message/rfc822"
-            if isinstance(payload, list) and not embedded:
+            # is_multipart(), not get_payload(): on a leaf with 8-bit bytes, get_payload()
+            # decodes with the declared charset, and a charset holding a NUL raises.
+            if part.is_multipart() and not embedded:
                 if part.get_content_type() == "message/delivery-status":
                     self._leaf(part)
                 else:
                     self._epilogue(part)
-                    stack.extend(reversed([p for p in payload if isinstance(p, Message)]))
+                    parts = part.get_payload()
+                    stack.extend(reversed([p for p in parts if isinstance(p, Message)]))
                 continue
             try:
                 self._leaf(part)
@@ -175,17 +186,19 @@ class _MessageReader:
 
     def _payload(self, part: Message, what: str) -> bytes:
         """The decoded bytes of a leaf part, salvaging damaged transfer encodings."""
-        payload = part.get_payload()
-        if isinstance(payload, list):  # an embedded message or delivery-status blocks
+        if part.is_multipart():  # an embedded message or delivery-status blocks
             return b"".join(
-                _message_bytes(m, self.warnings) for m in payload if isinstance(m, Message)
+                _message_bytes(m, self.warnings)
+                for m in part.get_payload()
+                if isinstance(m, Message)
             )
         encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
-        if encoding == "base64" and isinstance(payload, str):
+        encoded = _encoded_text(part) if encoding == "base64" else None
+        if encoded is not None:
             # Our own decoder: the standard one returns the encoded text when the
             # length is wrong, and says nothing of skipped characters.
             problems: list[str] = []
-            data = decode_base64(raw_header_bytes(payload), problems)
+            data = decode_base64(raw_header_bytes(encoded), problems)
             self.warnings.extend(f"{what}: {p}" for p in problems)
             return data
         # Unlike get_payload(), this returns the original 8-bit bytes, not a

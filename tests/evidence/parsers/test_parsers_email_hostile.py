@@ -184,3 +184,17 @@ def test_absurdly_deep_nesting_is_refused_or_read_never_crashes() -> None:
 )
 def test_every_hostile_mail_parses_quickly(samples: Path, name: str) -> None:
     read(samples, name)
+
+
+def test_a_charset_name_with_a_nul_in_it_still_yields_the_body() -> None:
+    # Found by the fuzzer: 8-bit bytes in a header block made the standard library
+    # decode the body with the declared charset, and a NUL in its name raised.
+    message = (
+        b"From: a@example.org\nSubject: ZAPP\nMime-Version: 1.0\n"
+        b'Content-Type: text/plain;\n\tcharset=\x00"iso-8859-2"\n'
+        b"\x80eceived: from lug.lug.ro\n\nBun\xe3 ziua, portul USB nu merge.\n"
+    )
+    result = parse_eml(message, LIMITS)
+    assert result.kind == "email"
+    assert "ziua, portul USB nu merge." in result.text
+    assert any("did not fit" in w for w in result.warnings)

@@ -204,6 +204,18 @@ def test_modified_at_tells_when_the_blob_was_committed(store: LocalStore) -> Non
 STAGE = 3 * 4096
 
 
+def takes_direct_io(folder: Path) -> bool:
+    """Whether the file system under `folder` lets a file be opened with O_DIRECT."""
+    probe = folder / "direct-probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    probe.unlink()
+    return True
+
+
 def pattern(size: int) -> bytes:
     return bytes(i * 7 % 251 for i in range(size))
 
@@ -218,7 +230,7 @@ def test_direct_writes_keep_every_byte_around_block_and_stage_edges(
     monkeypatch.setattr(store_module, "_STAGE_BYTES", STAGE)
     data = pattern(size)
     with store.create(BLOB_ID) as sink:
-        assert sink._stage is not None, "this file system should take O_DIRECT writes"
+        assert (sink._stage is not None) == takes_direct_io(store.root)
         for start in range(0, size, chunk):
             sink.write(data[start : start + chunk])
         sink.commit()
@@ -241,7 +253,7 @@ def test_a_file_system_refusing_direct_writes_gets_buffered_ones(
     monkeypatch.setattr(store_module.os, "write", refuse_direct)
     data = pattern(5 * STAGE + 10)
     put(store, BLOB_ID, data)
-    assert refused == [STAGE]
+    assert refused == ([STAGE] if takes_direct_io(store.root) else [])
     monkeypatch.undo()
     assert read(store, BLOB_ID) == data
 

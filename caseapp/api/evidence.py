@@ -13,12 +13,12 @@ from caseapp.api.cases import page_args, page_json, user_zone
 from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
-from caseapp.evidence.downloads import attachment_response
+from caseapp.evidence.downloads import original_download
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
-from caseapp.shares.service import record_look
+from caseapp.shares.service import look_fields, record_look
 from caseapp.timezones import utc_iso
 from caseapp.web import json_error
 
@@ -89,7 +89,9 @@ def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
     body = evidence_json(item, with_reading=True, visible=access.sees)
     commit_retrying(
         db.session,
-        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.viewed"),
+        lambda: record_look(
+            db.session, runtime().head_key, look_fields(access, item), "evidence.viewed"
+        ),
     )
     return jsonify(body)
 
@@ -98,12 +100,7 @@ def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
 def evidence_content(evidence_id: str):  # type: ignore[no-untyped-def]
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     require_originals(access)
-    chunks = evidence_service.open_original(runtime().vault, item)
-    commit_retrying(
-        db.session,
-        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.downloaded"),
-    )
-    return attachment_response(chunks, item)
+    return original_download(access, item)
 
 
 @bp.get("/evidence/<evidence_id>/text")

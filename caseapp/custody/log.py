@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, object] = {
     "evidence.added": _l("Evidence added"),
     "evidence.viewed": _l("Evidence viewed"),
     "evidence.downloaded": _l("Original downloaded"),
+    "evidence.integrity_failed": _l("Integrity check failed"),
     "dossier.exported": _l("Dossier exported"),
     "dossier.downloaded": _l("Dossier downloaded"),
     "share.created": _l("Shared"),

@@ -23,14 +23,14 @@ from caseapp.cases.views import load_case
 from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
-from caseapp.evidence.downloads import attachment_response
+from caseapp.evidence.downloads import original_download
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.upload import UploadError
 from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
 from caseapp.runtime import runtime
 from caseapp.shares.access import CaseAccess, visible_evidence
-from caseapp.shares.service import record_look
+from caseapp.shares.service import look_fields, record_look
 from caseapp.shares.viewer import viewer_access
 from caseapp.shares.views import shared_evidence_page
 
@@ -145,7 +145,9 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         abort(409)
     commit_retrying(
         db.session,
-        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.viewed"),
+        lambda: record_look(
+            db.session, runtime().head_key, look_fields(access, item), "evidence.viewed"
+        ),
     )
     return page
 
@@ -161,14 +163,9 @@ def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
     if not access.allow_originals:
         abort(403)
     try:
-        chunks = evidence_service.open_original(runtime().vault, item)
+        return original_download(access, item)
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    commit_retrying(
-        db.session,
-        lambda: record_look(db.session, runtime().head_key, access, item, "evidence.downloaded"),
-    )
-    return attachment_response(chunks, item)
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>/renditions/<role>")

@@ -292,22 +292,31 @@ def _log_open(
     )
 
 
-def record_look(
-    session: DbSession, head_key: HeadKey, access: CaseAccess, evidence: Evidence, action: str
-) -> None:
-    """Log that the viewer read (`evidence.viewed`) or downloaded an item, and via which share."""
+def look_fields(access: CaseAccess, evidence: Evidence) -> dict[str, Any]:
+    """The custody fields of a look at an item (case, actor, subject, details), as plain
+    values that stay valid after the request's objects are gone."""
     details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
     if access.share is not None:
         details["via"] = f"share:{access.share.id}"
-    custody.record(
-        session,
-        head_key,
-        case_id=evidence.case_id,
-        actor=access.actor(),
-        action=action,
-        subject=f"evidence:{evidence.id}",
-        details=details,
-    )
+    return {
+        "case_id": evidence.case_id,
+        "actor": access.actor(),
+        "subject": f"evidence:{evidence.id}",
+        "details": details,
+    }
+
+
+def record_look(
+    session: DbSession,
+    head_key: HeadKey,
+    fields: dict[str, Any],
+    action: str,
+    **extra: Any,
+) -> None:
+    """Log that the viewer read (`evidence.viewed`), downloaded, or found not intact
+    (`evidence.integrity_failed`) an item, and via which share; `fields` from look_fields."""
+    details = {**fields["details"], **extra}
+    custody.record(session, head_key, action=action, **{**fields, "details": details})
 
 
 def record_dossier_download(

@@ -314,7 +314,7 @@ def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
     commit_retrying(
         db.session,
         lambda: service.record_look(
-            db.session, runtime().head_key, access, item, "evidence.viewed"
+            db.session, runtime().head_key, service.look_fields(access, item), "evidence.viewed"
         ),
     )
     return page

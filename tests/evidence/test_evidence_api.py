@@ -169,6 +169,10 @@ def test_blob_tampered_at_its_start_is_refused_before_any_byte(api, case_id, app
     response = api.get(f"/api/v1/evidence/{item['id']}/content")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "not_intact"
+    last = api.get(f"/api/v1/cases/{case_id}/custody").get_json()["items"][-1]
+    assert last["action"] == "evidence.integrity_failed"
+    assert last["details"]["served"] == 0
+    assert last["details"]["sha256"] == item["sha256"]
 
 
 def test_blob_tampered_near_its_end_is_cut_off_and_never_padded(api, case_id, app):
@@ -184,6 +188,13 @@ def test_blob_tampered_near_its_end_is_cut_off_and_never_padded(api, case_id, ap
             served += chunk
     response.close()
     assert len(served) < len(original) and original.startswith(served)
+    entries = api.get(f"/api/v1/cases/{case_id}/custody").get_json()
+    assert [e["action"] for e in entries["items"][-2:]] == [
+        "evidence.downloaded",
+        "evidence.integrity_failed",
+    ]
+    assert entries["items"][-1]["details"]["served"] == len(served)
+    assert entries["head"]["seq"] == entries["items"][-1]["seq"]
 
 
 def test_simultaneous_uploads_to_one_case_all_land_with_their_own_numbers(app, case, user):

@@ -269,6 +269,31 @@ def test_the_owner_sees_who_looked_at_what_and_when(app, dossier_case, share_wit
     assert created.share.review_state == "new"
 
 
+def test_the_owner_sees_when_an_advocate_found_an_original_altered(
+    app, dossier_case, share_with, advocate, auth
+):
+    from caseapp.evidence.models import Evidence
+    from caseapp.extensions import db
+
+    case = dossier_case["case"]
+    item_id = dossier_case["screenshot"]["id"]
+    share_with(case, advocate_email=advocate.email, allow_originals=True)
+    with app.app_context():
+        blob = app.extensions["caseapp"].vault.store._path(db.session.get(Evidence, item_id).blob_id)
+    data = bytearray(blob.read_bytes())
+    data[120] ^= 1  # inside the first segment: refused before any byte is sent
+    blob.write_bytes(bytes(data))
+
+    browser = login_client(app, advocate.email)
+    assert browser.get(f"/cases/{case.id}/evidence/{item_id}/original").status_code == 409
+
+    auth.login()
+    page = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
+    looks = page.split("Who looked at what, when", 1)[1].split("Chain-of-custody log", 1)[0]
+    assert "the stored original failed its integrity check" in looks
+    assert "Integrity check failed" in page.split("Chain-of-custody log", 1)[1]
+
+
 def test_an_advocate_trying_to_change_the_case_gets_a_403_page(
     app, dossier_case, share_with, advocate
 ):

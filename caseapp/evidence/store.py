@@ -127,16 +127,17 @@ def _sync_and_drop(fd: int, length: int) -> None:
     os.posix_fadvise(fd, 0, length, os.POSIX_FADV_DONTNEED)
 
 
-def _create(path: Path) -> int:
-    """Create a new file for writing, with O_DIRECT where the file system supports it."""
+def _create(path: Path) -> tuple[int, bool]:
+    """Create a new file for writing, with O_DIRECT where the file system supports it;
+    returns the descriptor and whether it is direct."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     if _O_DIRECT:
         try:
-            return os.open(path, flags | _O_DIRECT, 0o600)
+            return os.open(path, flags | _O_DIRECT, 0o600), True
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
-    return os.open(path, flags, 0o600)
+    return os.open(path, flags, 0o600), False
 
 
 class LocalSink:
@@ -152,27 +153,25 @@ class LocalSink:
     def __init__(self, tmp_dir: Path, final: Path) -> None:
         self._final = final
         self._tmp = tmp_dir / f"{secrets.token_hex(16)}{_TMP_SUFFIX}"
-        self._fd = _create(self._tmp)
+        self._fd, direct = _create(self._tmp)
         self._open = True
-        # mmap memory is page-aligned, as O_DIRECT requires of the source buffer.
-        self._stage = mmap.mmap(-1, _STAGE_BYTES) if self._direct() else None
+        # The staging buffer exists while the file is direct. mmap memory is page-aligned,
+        # as O_DIRECT requires of the source buffer.
+        self._stage = mmap.mmap(-1, _STAGE_BYTES) if direct else None
         self._staged = 0
         self._written = 0
         self._synced = 0
         self._syncer: threading.Thread | None = None
-
-    def _direct(self) -> bool:
-        return bool(fcntl.fcntl(self._fd, fcntl.F_GETFL) & _O_DIRECT)
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append bytes to the temp file."""
         if not self._open:
             raise SinkClosed
         view = memoryview(data).cast("B")
-        if self._stage is None:
-            self._write_through(view)
-            return
         while view:
+            if self._stage is None:
+                self._write_through(view)
+                return
             take = min(len(view), _STAGE_BYTES - self._staged)
             self._stage[self._staged : self._staged + take] = view[:take]
             self._staged += take
@@ -196,7 +195,7 @@ class LocalSink:
             try:
                 written = os.write(self._fd, view)
             except OSError as exc:
-                if exc.errno != errno.EINVAL or not self._direct():
+                if exc.errno != errno.EINVAL:
                     raise
                 # The file system refused an aligned direct write: carry on buffered.
                 self._leave_direct()
@@ -206,8 +205,10 @@ class LocalSink:
             view = view[written:]
 
     def _leave_direct(self) -> None:
+        """Turn O_DIRECT off: from here on every write goes through the page cache."""
         flags = fcntl.fcntl(self._fd, fcntl.F_GETFL)
         fcntl.fcntl(self._fd, fcntl.F_SETFL, flags & ~_O_DIRECT)
+        self._stage = None
 
     def _write_through(self, view: memoryview) -> None:
         """Buffered write; a large blob is synced and dropped from the cache as it grows."""

@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from caseapp.evidence.keys import KeyRing  # noqa: E402
-from caseapp.evidence.store import LocalStore  # noqa: E402
-from caseapp.evidence.vault import Vault  # noqa: E402
+from caseapp.vault.keys import KeyRing  # noqa: E402
+from caseapp.vault.stores.local import LocalStore  # noqa: E402
+from caseapp.vault.vault import Vault  # noqa: E402
 
 CHUNK = 64 * 1024
 PATTERN_BYTES = 64 * 1024 * 1024

@@ -64,7 +64,7 @@ def _import_models() -> None:
 
 
 def _build_runtime(settings: Settings) -> Runtime:
-    from caseapp.evidence.setup import build_vault
+    from caseapp.vault.setup import build_vault
 
     passwords = PasswordHasher(
         time_cost=settings.argon2_time_cost,

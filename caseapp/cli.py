@@ -55,8 +55,8 @@ def initialise_instance(instance: Path) -> list[str]:
 
     from caseapp import create_app
     from caseapp.custody.chain import HEAD_KEY_FILE, HeadKey
-    from caseapp.evidence.setup import create_key_ring
     from caseapp.export.signing import create_signing_identity
+    from caseapp.vault.setup import create_key_ring
 
     created: list[str] = []
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -184,8 +184,8 @@ def register_commands(app: Flask) -> None:
     from caseapp.accounts.cli import token_group, user_group
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
-    from caseapp.evidence.cli import vault_group
     from caseapp.export.cli import export_command
+    from caseapp.vault.cli import vault_group
 
     for command in (
         user_group,

@@ -11,11 +11,11 @@ from flask import Response, current_app
 from caseapp.database import commit_retrying
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
-from caseapp.evidence.vault import BlobCorrupt
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares.access import CaseAccess
 from caseapp.shares.service import look_fields, record_look
+from caseapp.vault import BlobCorrupt
 
 # Types a browser would run or render as a page are sent as opaque bytes.
 _PASSIVE_PREFIXES = (

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
 from caseapp.evidence.models import Derivative, Evidence
-from caseapp.evidence.vault import BlobCorrupt, Vault
 from caseapp.pagination import Page, paginate
+from caseapp.vault import BlobCorrupt, Vault
 
 MAX_DERIVED_BYTES = 64 * 1024 * 1024
 SNIPPET_CHARS = 80

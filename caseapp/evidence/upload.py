@@ -19,7 +19,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from caseapp.database import new_id
 from caseapp.evidence.sniff import HEAD_BYTES
-from caseapp.evidence.vault import BlobInfo, BlobWriter, Vault
+from caseapp.vault import BlobInfo, BlobWriter, Vault
 
 READ_CHUNK = 256 * 1024
 MAX_FIELD_BYTES = 64 * 1024

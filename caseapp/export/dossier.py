@@ -23,7 +23,6 @@ from caseapp.custody import log as custody
 from caseapp.database import DbSession, new_id, utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
-from caseapp.evidence.vault import Vault
 from caseapp.export.context import (
     LANGS,
     RECIPIENT_KINDS,
@@ -40,6 +39,7 @@ from caseapp.export.signing import Signer
 from caseapp.fields import InvalidFields
 from caseapp.runtime import Runtime
 from caseapp.timezones import default_zone_for
+from caseapp.vault import Vault
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
-from caseapp.evidence.vault import BlobCorrupt, Vault
 from caseapp.export.dossier import check_request
 from caseapp.export.models import Dossier
 from caseapp.export.signing import SIGNING_CERT, TSA_CERT
 from caseapp.export.verify import VerifyReport, verify_file
+from caseapp.vault import BlobCorrupt, Vault
 
 MAX_VERIFY_BYTES = 2 * 1024 * 1024 * 1024
 

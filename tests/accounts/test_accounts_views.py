@@ -5,7 +5,6 @@ from __future__ import annotations
 from caseapp.accounts import service
 from caseapp.accounts.models import LoginSession
 from caseapp.extensions import db
-
 from tests.conftest import TEST_SETTINGS, csrf_token_from
 
 

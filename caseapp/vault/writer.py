@@ -21,8 +21,7 @@ from typing import Self
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from caseapp.evidence.store import BlobSink
-from caseapp.evidence.vault_format import (
+from caseapp.vault.format import (
     MAX_SEGMENTS,
     TAG_SIZE,
     BlobHeader,
@@ -30,6 +29,7 @@ from caseapp.evidence.vault_format import (
     BlobTooLarge,
     WriterClosed,
 )
+from caseapp.vault.stores.base import BlobSink
 
 # Measured on two cores: 4 MiB batches, two in flight, beat smaller batches or a deeper
 # pipeline. Each hand-over between threads costs a GIL switch, and a small working set

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from caseapp.evidence.keys import (
+from caseapp.vault.keys import (
     ActiveKeyRetirement,
     KeyRing,
     KeyRingInvalid,

@@ -13,11 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from caseapp.evidence.blob_reader import BlobReader
-from caseapp.evidence.blob_writer import WRITE_BATCH_BYTES, BlobWriter
-from caseapp.evidence.keys import DATA_KEY_SIZE, KeyRing, KeyUnwrapFailed, UnknownKey
-from caseapp.evidence.store import BlobNotFound, BlobStore, check_blob_id
-from caseapp.evidence.vault_format import (
+from caseapp.vault.format import (
     BATCH_BYTES,
     DEFAULT_SEGMENT_SIZE,
     MAX_SEGMENT_SIZE,
@@ -31,6 +27,10 @@ from caseapp.evidence.vault_format import (
     chunks,
     read_header,
 )
+from caseapp.vault.keys import DATA_KEY_SIZE, KeyRing, KeyUnwrapFailed, UnknownKey
+from caseapp.vault.reader import BlobReader
+from caseapp.vault.stores.base import BlobNotFound, BlobStore, check_blob_id
+from caseapp.vault.writer import WRITE_BATCH_BYTES, BlobWriter
 
 __all__ = [
     "BlobCorrupt",

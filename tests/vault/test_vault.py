@@ -15,10 +15,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseapp.evidence.blob_writer import PIPELINE_DEPTH, WRITE_BATCH_BYTES
-from caseapp.evidence.keys import KeyRing
-from caseapp.evidence.store import BlobNotFound, LocalStore
-from caseapp.evidence.vault import (
+from caseapp.vault.format import BlobHeader, read_header
+from caseapp.vault.keys import KeyRing
+from caseapp.vault.stores.base import BlobNotFound
+from caseapp.vault.stores.local import LocalStore
+from caseapp.vault.vault import (
     BlobCorrupt,
     BlobExists,
     BlobInfo,
@@ -28,7 +29,7 @@ from caseapp.evidence.vault import (
     WriterClosed,
     rotate_master_key,
 )
-from caseapp.evidence.vault_format import BlobHeader, read_header
+from caseapp.vault.writer import PIPELINE_DEPTH, WRITE_BATCH_BYTES
 
 SEG = 64
 TAG = 16
@@ -206,8 +207,10 @@ def test_default_segment_size_round_trips_across_boundaries(
     vault = Vault(LocalStore(tmp_path / "vault"), KeyRing.create(tmp_path / "keys"))
     data = secrets.token_bytes(size)
     blob_id = new_id()
-    info = vault.put(blob_id, io.BytesIO(data)) if chunk == 1 << 20 else vault.put(
-        blob_id, (data[i : i + chunk] for i in range(0, size, chunk))
+    info = (
+        vault.put(blob_id, io.BytesIO(data))
+        if chunk == 1 << 20
+        else vault.put(blob_id, (data[i : i + chunk] for i in range(0, size, chunk)))
     )
     assert info.sha256 == hashlib.sha256(data).hexdigest()
     assert read_all(vault, blob_id) == data
@@ -262,6 +265,7 @@ def test_read_bytes_refuses_a_blob_over_the_limit(vault: Vault) -> None:
 
 def test_writer_interrupted_by_an_exception_stores_nothing(vault: Vault) -> None:
     blob_id = new_id()
+
     def interrupted_upload() -> None:
         with vault.writer(blob_id) as writer:
             writer.write(b"x" * 500)
@@ -343,9 +347,7 @@ def test_trailing_garbage_is_refused(vault: Vault, garbage: bytes) -> None:
     "order",
     [[1, 0, 2, 3], [0, 2, 1, 3], [0, 1, 3, 2], [0, 1, 3], [0, 2, 3], [0, 0, 1, 2, 3], [3]],
 )
-def test_reordered_dropped_or_repeated_segments_are_refused(
-    vault: Vault, order: list[int]
-) -> None:
+def test_reordered_dropped_or_repeated_segments_are_refused(vault: Vault, order: list[int]) -> None:
     blob_id, data = stored(vault)
     header, segments = split_blob(vault, blob_id)
     replace_raw(vault, blob_id, header + b"".join(segments[i] for i in order))

@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from caseapp.evidence.models import Derivative, Evidence
-from caseapp.evidence.store import BlobNotFound
-from caseapp.evidence.vault import BlobCorrupt, Vault, rotate_master_key
 from caseapp.extensions import db
 from caseapp.runtime import runtime
+from caseapp.vault.stores.base import BlobNotFound
+from caseapp.vault.vault import BlobCorrupt, Vault, rotate_master_key
 
 # A blob younger than this may belong to an upload whose row is not committed yet.
 SWEEP_GRACE_SECONDS = 3600

@@ -7,8 +7,8 @@ binds the blob id and the immutable header fields. A fresh data key per blob is 
 the instance master key (keys.py); the wrapped key sits in the header, so blobs plus the
 master key recover content without the database.
 
-Plaintext exists only in memory: blob_writer.py hashes and encrypts it on the way in, and
-blob_reader.py releases a segment on the way out only once its tag has been checked.
+Plaintext exists only in memory: writer.py hashes and encrypts it on the way in, and
+reader.py releases a segment on the way out only once its tag has been checked.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from caseapp.evidence.keys import (
+from caseapp.vault.keys import (
     KEY_ID_RE,
     WRAPPED_KEY_SIZE,
     WrappedKey,

@@ -1,9 +1,4 @@
-"""Where encrypted blobs live: a small store interface and the local-directory store.
-
-The store only ever sees ciphertext. Blob ids are made by the server
-(`caseapp.database.new_id`); a store refuses anything else, and a user's file name never
-comes near a path.
-"""
+"""The local-directory blob store: committed blobs as files, written durably."""
 
 from __future__ import annotations
 
@@ -12,19 +7,24 @@ import fcntl
 import io
 import mmap
 import os
-import re
 import secrets
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
+from typing import TYPE_CHECKING, BinaryIO, Self
+
+from caseapp.vault.stores.base import (
+    BLOB_ID_RE,
+    BlobNotFound,
+    BlobPathOutsideRoot,
+    SinkClosed,
+    check_blob_id,
+)
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
-
-BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 # While a large blob arrives, what has been written is synced in the background every
 # few MiB, so the fsync at commit waits for the last few MiB rather than the whole file.
@@ -41,76 +41,6 @@ _O_DIRECT: int = getattr(os, "O_DIRECT", 0)
 _DROP_BEHIND_BYTES = 16 * 1024 * 1024
 _TMP_DIR = "tmp"
 _TMP_SUFFIX = ".part"
-
-
-class InvalidBlobId(ValueError):
-    """A blob id is not one the server could have generated."""
-
-
-class BlobPathOutsideRoot(ValueError):
-    """A blob's path would resolve outside the store's root."""
-
-
-class BlobNotFound(LookupError):
-    """No blob with this id is in the store."""
-
-
-class SinkClosed(Exception):
-    """The blob sink was already committed or aborted."""
-
-
-class BlobSink(Protocol):
-    """A blob being written: invisible under its id until `commit` returns."""
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Append bytes to the blob (a view is only read during the call)."""
-
-    def commit(self) -> None:
-        """Make the blob durable and visible under its id, replacing any previous one."""
-
-    def abort(self) -> None:
-        """Throw the partial blob away (idempotent)."""
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-
-class BlobStore(Protocol):
-    """Raw encrypted blobs by id. Small on purpose, so an S3 store can implement it."""
-
-    def create(self, blob_id: str) -> BlobSink:
-        """Start writing a blob (on commit it replaces any blob with the same id)."""
-
-    def open(self, blob_id: str) -> BinaryIO:
-        """The blob's raw bytes; raises BlobNotFound."""
-
-    def delete(self, blob_id: str) -> None:
-        """Remove a blob; removing a missing blob is not an error."""
-
-    def list(self) -> Iterator[str]:
-        """Ids of every committed blob."""
-
-    def exists(self, blob_id: str) -> bool:
-        """Whether a committed blob has this id."""
-
-    def size(self, blob_id: str) -> int:
-        """The blob's stored (encrypted) size in bytes; raises BlobNotFound."""
-
-    def modified_at(self, blob_id: str) -> float:
-        """When the blob was last written, as a POSIX timestamp; raises BlobNotFound."""
-
-
-def check_blob_id(blob_id: str) -> str:
-    """Return `blob_id` if it has the shape of a server-made id, else raise InvalidBlobId."""
-    if not isinstance(blob_id, str) or not BLOB_ID_RE.fullmatch(blob_id):
-        raise InvalidBlobId(repr(blob_id)[:80])
-    return blob_id
 
 
 def _fsync_dir(path: Path) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from caseapp.config import Settings
-from caseapp.evidence.keys import KeyRing
-from caseapp.evidence.store import LocalStore
-from caseapp.evidence.vault import Vault
+from caseapp.vault.keys import KeyRing
+from caseapp.vault.stores.local import LocalStore
+from caseapp.vault.vault import Vault
 
 # Master keys live in their own folder so no other key file can be mistaken for one.
 MASTER_KEYS_DIR = "master"

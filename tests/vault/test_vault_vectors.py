@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from caseapp.evidence.keys import KeyRing, wrap_data_key
-from caseapp.evidence.vault import BlobCorrupt, BlobReader, BlobWriter
-from caseapp.evidence.vault_format import BlobHeader
+from caseapp.vault.format import BlobHeader
+from caseapp.vault.keys import KeyRing, wrap_data_key
+from caseapp.vault.vault import BlobCorrupt, BlobReader, BlobWriter
 
 VECTORS_DIR = Path(__file__).parent / "vectors"
 FORMAT_DOC = Path(__file__).parents[2] / "docs" / "vault-format.md"

@@ -14,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from caseapp.evidence import store as store_module
-from caseapp.evidence.store import (
-    BlobNotFound,
-    BlobPathOutsideRoot,
-    InvalidBlobId,
-    LocalStore,
-    SinkClosed,
-)
+from caseapp.vault.stores import local as store_module
+from caseapp.vault.stores.base import BlobNotFound, BlobPathOutsideRoot, InvalidBlobId, SinkClosed
+from caseapp.vault.stores.local import LocalStore
 
 BLOB_ID = "AbCdEfGh_-12345678"
 
@@ -98,7 +93,7 @@ def test_crash_before_commit_leaves_no_blob(store: LocalStore) -> None:
     script = textwrap.dedent(
         f"""
         import os
-        from caseapp.evidence.store import LocalStore
+        from caseapp.vault.stores.local import LocalStore
         sink = LocalStore({str(store.root)!r}).create({BLOB_ID!r})
         sink.write(b"x" * 100_000)
         os._exit(0)
@@ -116,7 +111,7 @@ def test_crash_right_after_commit_keeps_the_blob(store: LocalStore) -> None:
     script = textwrap.dedent(
         f"""
         import os
-        from caseapp.evidence.store import LocalStore
+        from caseapp.vault.stores.local import LocalStore
         sink = LocalStore({str(store.root)!r}).create({BLOB_ID!r})
         sink.write(b"y" * 100_000)
         sink.commit()
@@ -152,7 +147,12 @@ def test_fresh_temp_files_are_not_swept(store: LocalStore) -> None:
 )
 def test_ids_the_server_did_not_make_are_refused(store: LocalStore, bad_id: str) -> None:
     for call in (
-        store.create, store.open, store.delete, store.exists, store.size, store.modified_at
+        store.create,
+        store.open,
+        store.delete,
+        store.exists,
+        store.size,
+        store.modified_at,
     ):
         with pytest.raises(InvalidBlobId):
             call(bad_id)

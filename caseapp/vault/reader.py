@@ -13,14 +13,14 @@ from typing import BinaryIO, Self
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from caseapp.evidence.keys import KeyRing, KeyUnwrapFailed, UnknownKey
-from caseapp.evidence.vault_format import (
+from caseapp.vault.format import (
     BATCH_BYTES,
     MAX_SEGMENTS,
     TAG_SIZE,
     BlobCorrupt,
     read_header,
 )
+from caseapp.vault.keys import KeyRing, KeyUnwrapFailed, UnknownKey
 
 
 def _fill(raw: BinaryIO, buffer: memoryview) -> int:

@@ -1,10 +1,10 @@
-"""Write the vault format's known-answer and negative test vectors (tests/evidence/vectors).
+"""Write the vault format's known-answer and negative test vectors (tests/vault/vectors).
 
 This encoder follows docs/vault-format.md using only `cryptography`, independently of
 caseapp's own writer, so the vectors check the implementation against the written format.
 All "random" material is derived from the vector's name, so the output is reproducible:
 
-    python tests/evidence/vectors/make_vectors.py
+    python tests/vault/vectors/make_vectors.py
 
 Each vector is one JSON file: "expect" is "ok" (the blob decrypts to "plaintext") or
 "corrupt" (any reader must refuse it, with no plaintext released).
@@ -156,48 +156,95 @@ def all_vectors() -> list[dict[str, object]]:
         ok("one_segment", SEGMENT, "exactly one full segment, marked final"),
         ok("segment_plus_one", SEGMENT + 1, "a full segment, then a 1-byte final one"),
         ok("many_segments", 5 * SEGMENT + 17, "five full segments and a short final one"),
-        corrupt("no_final_segment", "every segment sealed as not-last",
-                lambda b: b.encode(b.reseal(b.pieces, [False] * len(b.pieces)))),
-        corrupt("two_final_segments", "the second of four segments is also marked last",
-                lambda b: b.encode(b.reseal(b.pieces, [False, True, False, True]))),
-        corrupt("empty_final_after_full", "a full segment sealed not-last, then an empty last",
-                lambda b: b.encode(b.reseal([b.plaintext, b""], [False, True])), size=SEGMENT),
-        corrupt("header_only", "the header with no segment at all",
-                lambda b: b.encode([])),
-        corrupt("trailing_garbage", "one byte after the final segment",
-                lambda b: b.encode() + b"\x00"),
-        corrupt("trailing_segment", "a copy of the final segment appended",
-                lambda b: b.encode([*b.sealed, b.sealed[-1]])),
-        corrupt("truncated_at_boundary", "the final segment dropped",
-                lambda b: b.encode(b.sealed[:-1])),
-        corrupt("truncated_in_tag", "the last byte of the final tag dropped",
-                lambda b: b.encode()[:-1]),
-        corrupt("swapped_segments", "segments 0 and 1 exchanged",
-                lambda b: b.encode([b.sealed[1], b.sealed[0], *b.sealed[2:]])),
-        corrupt("spliced_segment", "segment 1 taken from another blob at the same position",
-                lambda b: b.encode([b.sealed[0], Blob(f"{b.name}-other", text(200)).sealed[1],
-                                    *b.sealed[2:]])),
-        corrupt("segment_bit_flip", "one bit flipped in segment 2's ciphertext",
-                lambda b: flip(b.encode(), header + 2 * (SEGMENT + 16) + 5)),
-        corrupt("tag_bit_flip", "one bit flipped in the final tag",
-                lambda b: flip(b.encode(), len(b.encode()) - 1, 0x80)),
-        corrupt("version_changed", "version byte 2 (unknown)",
-                lambda b: flip(b.encode(), 4, 0x03)),
-        corrupt("segment_size_changed", "segment size field altered",
-                lambda b: flip(b.encode(), 9, 0x01)),
-        corrupt("nonce_prefix_changed", "nonce prefix altered",
-                lambda b: flip(b.encode(), 12, 0x10)),
-        corrupt("wrong_key_id", "key slot relabelled with another master key's id",
-                lambda b: b.encode().replace(KEY_ID.encode(), OTHER_KEY_ID.encode(), 1)),
-        corrupt("unknown_key_id", "key slot names a key that is not in the ring",
-                lambda b: b.encode().replace(KEY_ID.encode(), b"ffffffff", 1)),
-        corrupt("key_slot_bit_flip", "one bit flipped in the wrapped data key",
-                lambda b: flip(b.encode(), 17 + 1 + 8 + 1 + 20)),
-        corrupt("key_slot_from_other_blob", "the key slot of another blob id",
-                lambda b: b.encode(header=b.fixed + key_slot(
-                    b.master, KEY_ID, b.data_key, OTHER_BLOB_ID, b.wrap_nonce))),
-        corrupt("blob_of_other_id", "a whole, valid blob made for another blob id",
-                lambda b: Blob(b.name, b.plaintext, OTHER_BLOB_ID).encode()),
+        corrupt(
+            "no_final_segment",
+            "every segment sealed as not-last",
+            lambda b: b.encode(b.reseal(b.pieces, [False] * len(b.pieces))),
+        ),
+        corrupt(
+            "two_final_segments",
+            "the second of four segments is also marked last",
+            lambda b: b.encode(b.reseal(b.pieces, [False, True, False, True])),
+        ),
+        corrupt(
+            "empty_final_after_full",
+            "a full segment sealed not-last, then an empty last",
+            lambda b: b.encode(b.reseal([b.plaintext, b""], [False, True])),
+            size=SEGMENT,
+        ),
+        corrupt("header_only", "the header with no segment at all", lambda b: b.encode([])),
+        corrupt(
+            "trailing_garbage", "one byte after the final segment", lambda b: b.encode() + b"\x00"
+        ),
+        corrupt(
+            "trailing_segment",
+            "a copy of the final segment appended",
+            lambda b: b.encode([*b.sealed, b.sealed[-1]]),
+        ),
+        corrupt(
+            "truncated_at_boundary", "the final segment dropped", lambda b: b.encode(b.sealed[:-1])
+        ),
+        corrupt(
+            "truncated_in_tag", "the last byte of the final tag dropped", lambda b: b.encode()[:-1]
+        ),
+        corrupt(
+            "swapped_segments",
+            "segments 0 and 1 exchanged",
+            lambda b: b.encode([b.sealed[1], b.sealed[0], *b.sealed[2:]]),
+        ),
+        corrupt(
+            "spliced_segment",
+            "segment 1 taken from another blob at the same position",
+            lambda b: b.encode(
+                [b.sealed[0], Blob(f"{b.name}-other", text(200)).sealed[1], *b.sealed[2:]]
+            ),
+        ),
+        corrupt(
+            "segment_bit_flip",
+            "one bit flipped in segment 2's ciphertext",
+            lambda b: flip(b.encode(), header + 2 * (SEGMENT + 16) + 5),
+        ),
+        corrupt(
+            "tag_bit_flip",
+            "one bit flipped in the final tag",
+            lambda b: flip(b.encode(), len(b.encode()) - 1, 0x80),
+        ),
+        corrupt("version_changed", "version byte 2 (unknown)", lambda b: flip(b.encode(), 4, 0x03)),
+        corrupt(
+            "segment_size_changed",
+            "segment size field altered",
+            lambda b: flip(b.encode(), 9, 0x01),
+        ),
+        corrupt(
+            "nonce_prefix_changed", "nonce prefix altered", lambda b: flip(b.encode(), 12, 0x10)
+        ),
+        corrupt(
+            "wrong_key_id",
+            "key slot relabelled with another master key's id",
+            lambda b: b.encode().replace(KEY_ID.encode(), OTHER_KEY_ID.encode(), 1),
+        ),
+        corrupt(
+            "unknown_key_id",
+            "key slot names a key that is not in the ring",
+            lambda b: b.encode().replace(KEY_ID.encode(), b"ffffffff", 1),
+        ),
+        corrupt(
+            "key_slot_bit_flip",
+            "one bit flipped in the wrapped data key",
+            lambda b: flip(b.encode(), 17 + 1 + 8 + 1 + 20),
+        ),
+        corrupt(
+            "key_slot_from_other_blob",
+            "the key slot of another blob id",
+            lambda b: b.encode(
+                header=b.fixed + key_slot(b.master, KEY_ID, b.data_key, OTHER_BLOB_ID, b.wrap_nonce)
+            ),
+        ),
+        corrupt(
+            "blob_of_other_id",
+            "a whole, valid blob made for another blob id",
+            lambda b: Blob(b.name, b.plaintext, OTHER_BLOB_ID).encode(),
+        ),
     ]
 
 

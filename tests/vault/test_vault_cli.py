@@ -18,10 +18,15 @@ from caseapp.extensions import db
 
 @pytest.fixture
 def stored(api, samples):
-    case_id = api.post("/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    case_id = api.post(
+        "/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}
+    ).get_json()["id"]
     for name in ("email/chinese_gbk_encoding.eml", "images/exif_gps.jpg", "pdf/multilang.pdf"):
-        api.post(f"/api/v1/cases/{case_id}/evidence", data={"file": (io.BytesIO((samples / name).read_bytes()), name)},
-                 content_type="multipart/form-data")
+        api.post(
+            f"/api/v1/cases/{case_id}/evidence",
+            data={"file": (io.BytesIO((samples / name).read_bytes()), name)},
+            content_type="multipart/form-data",
+        )
     return case_id
 
 
@@ -121,12 +126,18 @@ KILLED_UPLOAD = textwrap.dedent("""
 """)
 
 
-def test_a_server_killed_mid_upload_leaves_no_row_without_its_blob(app, stored, instance_path, tmp_path):
+def test_a_server_killed_mid_upload_leaves_no_row_without_its_blob(
+    app, stored, instance_path, tmp_path
+):
     script = tmp_path / "killed_upload.py"
     script.write_text(KILLED_UPLOAD)
     before = db.session.query(Evidence).count()
-    process = subprocess.run([sys.executable, str(script), str(instance_path), stored, "1500000"],
-                             capture_output=True, timeout=120, check=False)
+    process = subprocess.run(
+        [sys.executable, str(script), str(instance_path), stored, "1500000"],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     assert process.returncode == -signal.SIGKILL, process.stderr.decode()
     db.session.expire_all()
     assert db.session.query(Evidence).count() == before

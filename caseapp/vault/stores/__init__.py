@@ -1,0 +1,1 @@
+"""Blob stores: where the vault's ciphertext lives (a local folder by default)."""

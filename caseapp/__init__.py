@@ -47,10 +47,27 @@ def create_app(
 
     web.init_app(app)
     register_commands(app)
-    from caseapp.export.jobs import ThreadQueue
-
-    app.extensions["caseapp"].exporter = ThreadQueue(app)
+    _init_jobs(app, settings)
     return app
+
+
+def _init_jobs(app: Flask, settings: Settings) -> None:
+    from caseapp.evidence.reading import register_jobs as register_reading
+    from caseapp.export.jobs import register_jobs as register_dossiers
+    from caseapp.jobs import JobRunner
+
+    register_reading()
+    register_dossiers()
+    runner = JobRunner(
+        app,
+        {"reading": settings.reading_threads, "dossier": settings.dossier_threads},
+        inline=settings.jobs_inline,
+    )
+    app.extensions["caseapp"].jobs = runner
+    if settings.web_runs_jobs and not settings.jobs_inline:
+        # Started by the first request rather than here: under gunicorn that is in each
+        # worker after the fork, and CLI commands that build an app start no threads.
+        app.before_request(runner.start)
 
 
 def _import_models() -> None:
@@ -60,6 +77,7 @@ def _import_models() -> None:
     import caseapp.custody.models
     import caseapp.evidence.models
     import caseapp.export.models
+    import caseapp.jobs.models
     import caseapp.shares.models  # noqa: F401
 
 

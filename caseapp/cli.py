@@ -123,15 +123,11 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
     from werkzeug.serving import run_simple
 
-    from caseapp.export.service import unfinished
-    from caseapp.extensions import db
-
     app = _create_app()
-    with app.app_context():
-        # This server is the only process building dossiers: pick up the builds a
-        # previous run was stopped in the middle of.
-        for dossier in unfinished(db.session):
-            app.extensions["caseapp"].exporter.submit(dossier.id)
+    # Start the job threads now rather than at the first request, so work a previous
+    # run was stopped in the middle of (readings, dossier builds) resumes at once.
+    if app.extensions["caseapp"].settings.web_runs_jobs:
+        app.extensions["caseapp"].jobs.start()
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
     # run_simple rather than app.run, which refuses to start under the `flask` CLI.
     run_simple(host, port, app, use_reloader=False, threaded=True)
@@ -185,6 +181,7 @@ def register_commands(app: Flask) -> None:
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
     from caseapp.export.cli import export_command
+    from caseapp.jobs.cli import jobs_command, worker_command
     from caseapp.vault.cli import vault_group
 
     for command in (
@@ -194,6 +191,8 @@ def register_commands(app: Flask) -> None:
         vault_group,
         export_command,
         demo_command,
+        worker_command,
+        jobs_command,
     ):
         app.cli.add_command(command)
 

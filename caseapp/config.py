@@ -47,6 +47,16 @@ class Settings:
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
     testing: bool = False
+    # Background jobs (evidence reading, dossier builds): threads per lane in each
+    # process that runs jobs; web workers run them unless `web_runs_jobs` is off
+    # (then `caseapp worker` does). `jobs_inline` runs each job right after the
+    # commit that added it, on the same thread: for tests.
+    web_runs_jobs: bool = True
+    reading_threads: int = 2
+    dossier_threads: int = 1
+    jobs_inline: bool = False
+    # One reading budget per uploaded file, the files found inside it included.
+    read_budget_seconds: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,6 +88,10 @@ _ENV_FIELDS = {
     "tsa_url": str,
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
+    "web_runs_jobs": bool,
+    "reading_threads": int,
+    "dossier_threads": int,
+    "read_budget_seconds": float,
 }
 
 

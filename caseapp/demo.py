@@ -262,7 +262,7 @@ def _add_evidence(case: Any, complainant: User, incident: datetime) -> None:
         ),
     ]
     for name, data, values in files:
-        ingest.add_file(db.session, runtime(), case, complainant, name, data, values, TZ)
+        ingest.add_file(db.session, runtime(), case, complainant, name, data, values)
 
 
 @click.command("demo")
@@ -270,6 +270,8 @@ def _add_evidence(case: Any, complainant: User, incident: datetime) -> None:
 def demo_command() -> None:
     """Add a demo complainant, a demo advocate and a realistic case; print their logins."""
     _, _, added = load_demo()
+    # Read the demo evidence now, so the case looks complete on first login.
+    runtime().jobs.drain(["reading"])
     click.echo("demo data " + ("loaded" if added else "already present"))
     click.echo(f"  complainant: {DEMO_COMPLAINANT[0]}  password: {DEMO_COMPLAINANT[1]}")
     click.echo(f"  advocate:    {DEMO_ADVOCATE[0]}  password: {DEMO_ADVOCATE[1]}")

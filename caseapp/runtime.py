@@ -6,14 +6,18 @@ their own per app instead of patching module globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from flask import current_app
 
 from caseapp.config import Settings
 from caseapp.custody.chain import HeadKey
+from caseapp.vault import Vault
+
+if TYPE_CHECKING:
+    from caseapp.jobs.runner import JobRunner
 
 
 @dataclass
@@ -23,8 +27,8 @@ class Runtime:
     settings: Settings
     passwords: PasswordHasher
     head_key: HeadKey
-    vault: Any = None
-    exporter: Any = None
+    vault: Vault
+    jobs: JobRunner = field(init=False)  # set by create_app: it needs the app
 
 
 def runtime() -> Runtime:

@@ -40,6 +40,7 @@ TEST_SETTINGS: dict[str, Any] = {
     "argon2_parallelism": 1,
     "ratelimit_enabled": False,
     "testing": True,
+    "jobs_inline": True,
 }
 
 
@@ -75,13 +76,18 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(instance_path: Path) -> Iterator[Flask]:
-    """The application on this test's instance, inside an app context."""
-    app = create_app(config=dict(TEST_SETTINGS), instance_path=instance_path)
+def app(instance_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The application on this test's instance, inside an app context.
+
+    `@pytest.mark.app_settings(name=value)` changes settings for one test or module.
+    """
+    marker = request.node.get_closest_marker("app_settings")
+    settings = {**TEST_SETTINGS, **(marker.kwargs if marker else {})}
+    app = create_app(config=settings, instance_path=instance_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
-        app.extensions["caseapp"].exporter.shutdown()
+        app.extensions["caseapp"].jobs.stop()
         db.session.remove()
         db.engine.dispose()
     app.extensions["caseapp"].vault.close()

@@ -63,7 +63,6 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
         body.get("recipient", "consumer_association"),
     )
     db.session.commit()
-    runtime().exporter.submit(dossier.id)
     response = jsonify(dossier_json(dossier))
     response.headers["Location"] = url_for("api.get_dossier", dossier_id=dossier.id)
     return response, 202

@@ -42,6 +42,7 @@ def evidence_json(
         "source": item.source,
         "parent_id": item.parent_id,
         "duplicate_of": item.duplicate_of_id,
+        "read_state": item.read_state,
         "children": [
             evidence_json(child, visible=visible)
             for child in item.children

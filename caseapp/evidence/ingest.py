@@ -1,15 +1,14 @@
-"""Taking evidence in: a row for each uploaded file, then reading it.
+"""Taking evidence in: a row for each uploaded file, and a job to read it.
 
 Order matters for durability: the blob is already committed in the vault when the row
 that points at it is added, so a crash leaves at worst a stray blob (found by
-`caseapp vault sweep`), never a row without its blob. Reading happens after the row
-commits: a parser failure becomes a warning on the evidence, never a lost upload.
+`caseapp vault sweep`), never a row without its blob. The reading job commits with the
+row and runs after the upload has answered (caseapp/evidence/reading.py): a parser
+failure becomes a warning on the evidence, never a lost upload or a held request.
 """
 
 from __future__ import annotations
 
-import json
-from collections import deque
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -19,9 +18,8 @@ from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.database import DbSession, commit_retrying, new_id
-from caseapp.evidence.models import Derivative, Evidence
-from caseapp.evidence.parsers.base import Limits, ParseResult
-from caseapp.evidence.parsers.sandbox import parse_isolated
+from caseapp.evidence.models import Evidence
+from caseapp.evidence.reading import queue_reading
 from caseapp.evidence.sniff import HEAD_BYTES, sniff
 from caseapp.evidence.upload import ReceivedFile, ReceivedUpload, receive_upload
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
@@ -46,7 +44,7 @@ def take_upload(
     tz: str,
     csrf_check: Callable[[str], bool] | None = None,
 ) -> list[Evidence]:
-    """Stream a multipart upload into the vault, record each file and read it.
+    """Stream a multipart upload into the vault and record each file, to be read later.
 
     UploadError or InvalidFields when refused; then nothing of it stays stored.
     """
@@ -65,7 +63,7 @@ def take_upload(
         for received in upload.files:
             rt.vault.delete(received.blob.blob_id)
         raise
-    return add_upload(session, rt, case, user, upload, values, tz)
+    return add_upload(session, rt, case, user, upload, values)
 
 
 def add_file(
@@ -76,12 +74,11 @@ def add_file(
     name: str,
     data: bytes,
     values: dict[str, Any],
-    tz: str,
 ) -> Evidence:
-    """Store and read a file already in memory (demo data, imports)."""
+    """Store a file already in memory (demo data, imports) and queue its reading."""
     blob = rt.vault.put_bytes(new_id(), data)
     upload = ReceivedUpload(files=[ReceivedFile(blob, name, None, data[:HEAD_BYTES])])
-    return add_upload(session, rt, case, user, upload, values, tz)[0]
+    return add_upload(session, rt, case, user, upload, values)[0]
 
 
 def add_upload(
@@ -91,15 +88,9 @@ def add_upload(
     user: User,
     upload: ReceivedUpload,
     values: dict[str, Any],
-    tz: str,
 ) -> list[Evidence]:
-    """Record every file of an upload in the case and read each one."""
-    added: list[Evidence] = []
-    for received in upload.files:
-        added.append(_record(session, rt, case.id, user, received, values))
-    for evidence in added:
-        read_evidence(session, rt, evidence, user, tz)
-    return added
+    """Record every file of an upload in the case, each with its reading job."""
+    return [_record(session, rt, case.id, user, received, values) for received in upload.files]
 
 
 def _display_name(filename: str, fallback: str) -> str:
@@ -121,6 +112,19 @@ def _first_with_hash(session: DbSession, case_id: str, sha256: str) -> str | Non
         .order_by(Evidence.number)
         .limit(1)
     )
+
+
+def record_file(
+    session: DbSession,
+    rt: Runtime,
+    case_id: str,
+    user: User | None,
+    received: ReceivedFile,
+    values: dict[str, Any],
+    parent: Evidence | None = None,
+) -> Evidence:
+    """Record a stored blob as an item of the case (a file found inside `parent`)."""
+    return _record(session, rt, case_id, user, received, values, parent)
 
 
 def _record(
@@ -172,6 +176,8 @@ def _insert(
     )
     session.add(evidence)
     session.flush()
+    if parent is None:  # files found inside are read by their upload's job
+        queue_reading(session, evidence)
     custody.record(
         session,
         rt.head_key,
@@ -190,91 +196,3 @@ def _insert(
         },
     )
     return evidence
-
-
-def read_evidence(
-    session: DbSession, rt: Runtime, evidence: Evidence, user: User | None, tz: str
-) -> None:
-    """Read an item and, breadth first, the files found inside it, within the bounds."""
-    limits = Limits()
-    children_left = limits.max_children
-    queue = deque([evidence])
-    while queue:
-        item = queue.popleft()
-        result = _read_one(rt, item, limits, tz)
-        taken = result.children[:children_left]
-        if len(taken) < len(result.children):
-            result.warnings.append(
-                f"more than {limits.max_children} files inside: the rest were not extracted"
-            )
-        children_left -= len(taken)
-        _store_reading(session, rt, item, result)
-        session.commit()
-        for child in taken:
-            blob = rt.vault.put_bytes(new_id(), child.data)
-            received = ReceivedFile(blob, child.name, child.media_type, child.data[:HEAD_BYTES])
-            queue.append(
-                _record(
-                    session,
-                    rt,
-                    item.case_id,
-                    user,
-                    received,
-                    {"description": child.description or ""},
-                    parent=item,
-                )
-            )
-
-
-def _read_one(rt: Runtime, evidence: Evidence, limits: Limits, tz: str) -> ParseResult:
-    settings = rt.settings
-    if evidence.size > settings.parse_max_bytes:
-        mib = settings.parse_max_bytes // (1024 * 1024)
-        return ParseResult(
-            kind=evidence.kind, warnings=[f"larger than {mib} MiB: kept and hashed, but not read"]
-        )
-    if evidence.depth > limits.max_depth:
-        return ParseResult(
-            kind=evidence.kind, warnings=["nested too deep: kept and hashed, but not read"]
-        )
-    data = rt.vault.read_bytes(evidence.blob_id, settings.parse_max_bytes)
-    return parse_isolated(
-        data, evidence.media_type, evidence.kind, evidence.name, limits, depth=evidence.depth, tz=tz
-    )
-
-
-def _store_reading(
-    session: DbSession, rt: Runtime, evidence: Evidence, result: ParseResult
-) -> None:
-    if result.kind and result.kind != "other":
-        evidence.kind = result.kind
-    evidence.read_state = "done"
-    reading = {
-        "kind": evidence.kind,
-        "parsed": {**result.parsed, "kind": evidence.kind},
-        "warnings": list(result.warnings),
-    }
-    put = _derivative_writer(session, rt, evidence)
-    put("reading", json.dumps(reading, ensure_ascii=False).encode("utf-8"), "application/json")
-    if result.text:
-        put("text", result.text.encode("utf-8"), "text/plain; charset=utf-8")
-    if result.html:
-        put("html", result.html.encode("utf-8"), "text/html; charset=utf-8")
-    if result.transcript is not None:
-        put(
-            "transcript",
-            json.dumps(result.transcript, ensure_ascii=False).encode("utf-8"),
-            "application/json",
-        )
-    for rendition in result.renditions:
-        put(rendition.role, rendition.data, rendition.media_type)
-
-
-def _derivative_writer(session: DbSession, rt: Runtime, evidence: Evidence) -> Any:
-    def put(role: str, data: bytes, media_type: str) -> None:
-        blob = rt.vault.put_bytes(new_id(), data)
-        evidence.derivatives.append(
-            Derivative(role=role, blob_id=blob.blob_id, media_type=media_type, size=blob.size)
-        )
-
-    return put

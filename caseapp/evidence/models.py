@@ -41,7 +41,8 @@ class Evidence(Base):
     duplicate_of_id: Mapped[str | None] = mapped_column(
         ForeignKey("evidence.id", ondelete="SET NULL")
     )
-    read_state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, done, skipped
+    # pending, reading, read, failed: see caseapp/evidence/reading.py
+    read_state: Mapped[str] = mapped_column(String(16), default="pending")
 
     children: Mapped[list[Evidence]] = relationship(
         foreign_keys=[parent_id],

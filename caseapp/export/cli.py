@@ -58,6 +58,8 @@ def export_command(
         build(db.session, rt, dossier)
     except (SigningIdentityMissing, TimeStampFailed) as exc:
         db.session.rollback()
+        dossier.status, dossier.error = "failed", str(exc)
+        db.session.commit()
         raise click.ClickException(str(exc)) from exc
     _copy_blob(dossier.pdf_blob_id, output)
     click.echo(f"dossier {dossier.id}: {output} ({dossier.size} bytes, sha256 {dossier.sha256})")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import force_locale
+from sqlalchemy import update
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
@@ -37,9 +38,10 @@ from caseapp.export.models import Dossier
 from caseapp.export.pipeline import produce_bundle, produce_dossier
 from caseapp.export.signing import Signer
 from caseapp.fields import InvalidFields
+from caseapp.jobs import Claim
 from caseapp.runtime import Runtime
 from caseapp.timezones import default_zone_for
-from caseapp.vault import Vault
+from caseapp.vault import BlobInfo, Vault
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
@@ -205,35 +207,92 @@ class _VaultFile(io.RawIOBase):
         return len(data)
 
 
-def build(session: DbSession, rt: Runtime, dossier: Dossier) -> Dossier:
+class DossierTaken(Exception):
+    """Another build holds this dossier, or it is already finished."""
+
+
+def claim_for_build(session: DbSession, dossier_id: str) -> bool:
+    """Move a dossier to `building` as one compare-and-set, committed; False if not ours.
+
+    A dossier left `building` by a process that died is taken over: the job lease (see
+    caseapp/jobs) is what keeps two live runners apart, and only the lease holder's
+    result is stored (`finish` below).
+    """
+    result = session.execute(
+        update(Dossier)
+        .where(Dossier.id == dossier_id, Dossier.status.in_(("queued", "building")))
+        .values(status="building")
+    )
+    session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def build(
+    session: DbSession, rt: Runtime, dossier: Dossier, claim: Claim | None = None
+) -> Dossier:
     """Render, sign, time-stamp and bundle a requested dossier; store both in the vault.
 
-    The custody entry is appended first, so the dossier's own log (and its head hash)
-    records that it was exported.
+    The dossier embeds the custody log as it stood when the build began; the
+    `dossier.exported` entry is appended once both files are stored, in the same
+    transaction that marks the dossier ready, and records the PDF's SHA-256. With a job
+    `claim`, that transaction commits only while the claim's lease holds, so a dossier
+    is stored and logged once even if a slow build was taken over; the loser's blobs
+    are removed.
     """
+    if not claim_for_build(session, dossier.id):
+        raise DossierTaken(dossier.id)
+    session.refresh(dossier)
     case = session.get(Case, dossier.case_id)
     assert case is not None
-    dossier.status = "building"
+    ctx = build_context(session, rt, case, dossier)
+    session.rollback()  # end the read transaction: rendering takes a while
+    signer = signer_for(rt)
+    signed = produce_dossier(ctx, signer, STATIC_DIR)
+    pdf_blob = rt.vault.put_bytes(new_id(), signed.pdf)
+    try:
+        with rt.vault.writer(new_id()) as writer:
+            out = io.BufferedWriter(_VaultFile(writer), 1024 * 1024)
+            produce_bundle(out, signed, ctx, signer)
+            out.flush()
+            bundle_blob = writer.close()
+    except BaseException:
+        rt.vault.delete(pdf_blob.blob_id)
+        raise
+    try:
+        _store(session, rt, dossier, ctx, pdf_blob, bundle_blob, claim)
+    except BaseException:
+        session.rollback()
+        rt.vault.delete(pdf_blob.blob_id)
+        rt.vault.delete(bundle_blob.blob_id)
+        raise
+    return dossier
+
+
+def _store(
+    session: DbSession,
+    rt: Runtime,
+    dossier: Dossier,
+    ctx: DossierContext,
+    pdf_blob: BlobInfo,
+    bundle_blob: BlobInfo,
+    claim: Claim | None,
+) -> None:
     requester = session.get(User, dossier.requested_by_id) if dossier.requested_by_id else None
     custody.record(
         session,
         rt.head_key,
-        case_id=case.id,
+        case_id=dossier.case_id,
         actor=custody.actor_label(requester),
         action="dossier.exported",
         subject=f"dossier:{dossier.id}",
-        details={"lang": dossier.lang, "recipient": dossier.recipient},
+        details={
+            "lang": dossier.lang,
+            "recipient": dossier.recipient,
+            "sha256": pdf_blob.sha256,
+            "evidence_count": len(ctx.evidence),
+            "custody_head": ctx.custody_head,
+        },
     )
-    session.commit()
-    ctx = build_context(session, rt, case, dossier)
-    signer = signer_for(rt)
-    signed = produce_dossier(ctx, signer, STATIC_DIR)
-    pdf_blob = rt.vault.put_bytes(new_id(), signed.pdf)
-    with rt.vault.writer(new_id()) as writer:
-        out = io.BufferedWriter(_VaultFile(writer), 1024 * 1024)
-        produce_bundle(out, signed, ctx, signer)
-        out.flush()
-        bundle_blob = writer.close()
     dossier.pdf_blob_id, dossier.sha256, dossier.size = (
         pdf_blob.blob_id,
         pdf_blob.sha256,
@@ -243,6 +302,7 @@ def build(session: DbSession, rt: Runtime, dossier: Dossier) -> Dossier:
     dossier.bundle_size = bundle_blob.size
     dossier.evidence_count = len(ctx.evidence)
     dossier.custody_head = ctx.custody_head
-    dossier.status, dossier.finished_at = "ready", utcnow()
+    dossier.status, dossier.finished_at, dossier.error = "ready", utcnow(), ""
+    if claim is not None:
+        claim.finish(session)
     session.commit()
-    return dossier

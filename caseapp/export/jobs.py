@@ -1,60 +1,60 @@
-"""Running dossier builds off the request.
-
-The embedded default is a small thread pool inside the web process: no extra service
-to run. The queue is one interface (`submit(dossier_id)`), so a Redis + RQ queue can
-replace it in a deployment that outgrows one process.
-"""
+"""Dossier builds as background jobs (see caseapp/jobs): queued with the request,
+built by whichever process's runner claims them, at most one build at a time per
+process by default (the "dossier" lane)."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
-
 from flask import Flask
 
+from caseapp.database import DbSession
+from caseapp.export.dossier import DossierTaken, build
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
+from caseapp.jobs import Claim, JobLost, enqueue, register_handler
+
+BUILD_JOB = "dossier.build"
+MAX_ERROR_CHARS = 2000
 
 
-class ExportQueue(Protocol):
-    """Where requested dossiers go to be built."""
-
-    def submit(self, dossier_id: str) -> Any:
-        """Schedule the build of a queued dossier."""
+def register_jobs() -> None:
+    """Declare the dossier build job to the job runners."""
+    register_handler(BUILD_JOB, run_build, lane="dossier", max_attempts=3, on_give_up=_gave_up)
 
 
-def run_build(app: Flask, dossier_id: str) -> None:
-    """Build one queued dossier in its own app context; a failure is recorded on the row."""
-    from caseapp.export.dossier import build
-
-    with app.app_context():
-        dossier = db.session.get(Dossier, dossier_id)
-        if dossier is None or dossier.status not in ("queued", "building"):
-            return
-        try:
-            build(db.session, app.extensions["caseapp"], dossier)
-        except Exception as exc:  # any failure must end as a visible state, never a silent loss
-            app.logger.exception("dossier %s failed", dossier_id)
-            db.session.rollback()
-            dossier = db.session.get(Dossier, dossier_id)
-            if dossier is not None:
-                dossier.status = "failed"
-                dossier.error = f"{type(exc).__name__}: {exc}"[:2000]
-                db.session.commit()
-        finally:
-            db.session.remove()
+def queue_build(session: DbSession, dossier: Dossier) -> None:
+    """Ask for the dossier to be built once the caller's transaction commits."""
+    enqueue(session, BUILD_JOB, dossier.id)
 
 
-class ThreadQueue:
-    """Builds dossiers on a worker thread of this process (one at a time: a build is heavy)."""
+def run_build(claim: Claim) -> None:
+    """Build one queued dossier; a failure of the build itself ends as `failed` on the row."""
+    session = db.session
+    dossier = session.get(Dossier, claim.subject)
+    if dossier is None or dossier.status not in ("queued", "building"):
+        return
+    try:
+        build(session, claim.app.extensions["caseapp"], dossier, claim)
+    except DossierTaken:
+        return  # finished or taken meanwhile: nothing left to do
+    except JobLost:
+        raise
+    except Exception as exc:  # any failure must end as a visible state, never a silent loss
+        claim.app.logger.exception("dossier %s failed", claim.subject)
+        session.rollback()
+        _mark_failed(session, claim.subject, f"{type(exc).__name__}: {exc}", claim)
 
-    def __init__(self, app: Flask, workers: int = 1) -> None:
-        self._app = app
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dossier")
 
-    def submit(self, dossier_id: str) -> Future[None]:
-        return self._pool.submit(run_build, self._app, dossier_id)
+def _mark_failed(session: DbSession, dossier_id: str, error: str, claim: Claim | None) -> None:
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None or dossier.status == "ready":
+        return
+    dossier.status = "failed"
+    dossier.error = error[:MAX_ERROR_CHARS]
+    if claim is not None:
+        claim.finish(session)
+    session.commit()
 
-    def shutdown(self) -> None:
-        """Finish the builds already started and stop the worker."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+
+def _gave_up(app: Flask, dossier_id: str, error: str) -> None:
+    # The build was interrupted again and again (a worker killed each time): say so.
+    _mark_failed(db.session, dossier_id, f"the build did not finish: {error}", None)

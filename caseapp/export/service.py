@@ -11,6 +11,7 @@ from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
 from caseapp.export.dossier import check_request
+from caseapp.export.jobs import queue_build
 from caseapp.export.models import Dossier
 from caseapp.export.signing import SIGNING_CERT, TSA_CERT
 from caseapp.export.verify import VerifyReport, verify_file
@@ -34,23 +35,16 @@ class DossierNotIntact(Exception):
 def request_dossier(
     session: DbSession, case: Case, user: User, lang: object, recipient: object
 ) -> Dossier:
-    """Queue a new dossier of the case (InvalidFields for a bad language or recipient)."""
+    """Queue a new dossier of the case (InvalidFields for a bad language or recipient).
+
+    Its build job is added in the same unit of work: it runs once the caller commits.
+    """
     lang, recipient = check_request(lang, recipient)
     dossier = Dossier(case_id=case.id, requested_by_id=user.id, lang=lang, recipient=recipient)
     session.add(dossier)
     session.flush()
+    queue_build(session, dossier)
     return dossier
-
-
-def unfinished(session: DbSession) -> list[Dossier]:
-    """Dossiers whose build never finished (the process stopped while they were queued)."""
-    return list(
-        session.scalars(
-            select(Dossier)
-            .where(Dossier.status.in_(("queued", "building")))
-            .order_by(Dossier.created_at)
-        )
-    )
 
 
 def dossier_in_case(session: DbSession, case: Case, dossier_id: str) -> Dossier:

@@ -43,7 +43,7 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            dossier = dossiers.request_dossier(
+            dossiers.request_dossier(
                 db.session,
                 case,
                 current_user,
@@ -55,7 +55,6 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
             flash(_("Choose a recipient and a language."), "error")
         else:
             db.session.commit()
-            runtime().exporter.submit(dossier.id)
             flash(_("The dossier is being built. It takes a few seconds to a minute."), "info")
             return redirect(url_for("export.index", case_id=case.id))
     return render_template(

@@ -214,7 +214,7 @@ def test_simultaneous_uploads_to_one_case_all_land_with_their_own_numbers(app, c
                 owner = db.session.get(type(user), user.id)
                 this_case = db.session.get(type(case), case.id)
                 ingest.add_file(db.session, rt, this_case, owner, f"file-{n}.txt",
-                                f"receipt number {n}".encode(), {}, "UTC")
+                                f"receipt number {n}".encode(), {})
             except BaseException as exc:  # collected: the test asserts there are none
                 errors.append(exc)
 

@@ -151,12 +151,20 @@ def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again
 ):
     import socket
 
+    from datetime import timedelta
+
+    from caseapp.database import utcnow
     from caseapp.export.models import Dossier
     from caseapp.extensions import db
+    from caseapp.jobs.models import Job
 
     case_id, _ = case_with_evidence
     dossier = Dossier(case_id=case_id, lang="en", recipient="lawyer", status="building")
     db.session.add(dossier)
+    db.session.flush()
+    # What a process killed mid-build leaves: the job still running, its lease run out.
+    db.session.add(Job(kind="dossier.build", subject=dossier.id, state="running", attempts=1,
+                       lease_owner="a-dead-process", lease_expires_at=utcnow() - timedelta(1)))
     db.session.commit()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,0 +1,104 @@
+"""Reading happens after the upload has answered, survives an interruption, and is
+bounded by one time budget per uploaded file."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from caseapp.database import utcnow
+from caseapp.evidence.models import Evidence
+from caseapp.extensions import db
+from caseapp.jobs.models import Job
+
+
+# The web requests do not read: each test starts or drains the runner itself.
+pytestmark = pytest.mark.app_settings(jobs_inline=False, web_runs_jobs=False)
+
+
+@pytest.fixture
+def background_app(app):
+    return app
+
+
+@pytest.fixture
+def owner_api(api):
+    return api
+
+
+def _upload(api, case_id, data, name):
+    return api.post(f"/api/v1/cases/{case_id}/evidence",
+                    data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+
+def _wait_read(api, evidence_id, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = api.get(f"/api/v1/evidence/{evidence_id}").get_json()
+        if body["read_state"] in ("read", "failed"):
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"still {body['read_state']} after {seconds} s")
+
+
+def test_upload_answers_before_reading_and_the_item_is_read_afterwards(
+    background_app, owner_api, samples
+):
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "提现失败", "counterparty": "星链钱包", "category": "transaction_failed"}).get_json()["id"]
+    email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
+    created = _upload(owner_api, case_id, email, "回复.eml")
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["read_state"] == "pending"
+    assert body["warnings"] == []
+    background_app.extensions["caseapp"].jobs.start()
+    read = _wait_read(owner_api, body["id"])
+    assert read["read_state"] == "read"
+    assert read["parsed"]["kind"] == "email"
+    assert read["parsed"]["subject"]
+
+
+def test_a_reading_interrupted_by_a_restart_is_resumed(background_app, owner_api, samples):
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    msg = (samples / "msg" / "msgInMsgInMsg.msg").read_bytes()
+    evidence_id = _upload(owner_api, case_id, msg, "msg.msg").get_json()["id"]
+    # What a process killed while reading leaves behind: the item "reading", the job
+    # running under a lease nobody renews any more.
+    item = db.session.get(Evidence, evidence_id)
+    item.read_state = "reading"
+    job = db.session.scalars(select(Job).where(Job.subject == evidence_id)).one()
+    job.state, job.attempts = "running", 1
+    job.lease_owner, job.lease_expires_at = "killed", utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    background_app.extensions["caseapp"].jobs.start()
+    read = _wait_read(owner_api, evidence_id)
+    assert read["read_state"] == "read"
+    assert len(read["children"]) == 2
+    deadline = time.monotonic() + 60
+    while db.session.get(Job, job.id).state != "done" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        db.session.expire_all()
+    items = owner_api.get(f"/api/v1/cases/{case_id}/evidence").get_json()["items"]
+    assert len(items) > 3, "the attachments, and theirs, were extracted"
+    assert {item["read_state"] for item in items} == {"read"}
+    assert len({item["sha256"] + str(item["parent_id"]) for item in items}) == len(items), (
+        "nothing was extracted twice"
+    )
+
+
+def test_the_reading_budget_covers_the_files_inside_too(background_app, owner_api, samples):
+    background_app.extensions["caseapp"].settings.__dict__["read_budget_seconds"] = 0.0
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    msg = (samples / "msg" / "msgInMsgInMsg.msg").read_bytes()
+    evidence_id = _upload(owner_api, case_id, msg, "msg.msg").get_json()["id"]
+    background_app.extensions["caseapp"].jobs.drain()
+    body = owner_api.get(f"/api/v1/evidence/{evidence_id}").get_json()
+    assert body["read_state"] == "failed"
+    assert any("ran out" in warning for warning in body["warnings"])

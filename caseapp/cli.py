@@ -125,6 +125,7 @@ def run_command(host: str, port: int) -> None:
 
     from caseapp.export.service import unfinished
     from caseapp.extensions import db
+    from caseapp.vault.sweep import remove_stale_temp
 
     app = _create_app()
     with app.app_context():
@@ -132,6 +133,11 @@ def run_command(host: str, port: int) -> None:
         # previous run was stopped in the middle of.
         for dossier in unfinished(db.session):
             app.extensions["caseapp"].exporter.submit(dossier.id)
+    # Uploads a previous run was killed in the middle of left temp files behind; only
+    # ones older than any upload can take are removed, so a second server is unharmed.
+    stale = remove_stale_temp(app.extensions["caseapp"].vault)
+    if stale:
+        click.echo(f"removed {stale} stale temp file(s) from the vault")
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
     # run_simple rather than app.run, which refuses to start under the `flask` CLI.
     run_simple(host, port, app, use_reloader=False, threaded=True)

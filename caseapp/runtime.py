@@ -6,7 +6,7 @@ their own per app instead of patching module globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -14,6 +14,7 @@ from flask import current_app
 
 from caseapp.config import Settings
 from caseapp.custody.chain import HeadKey
+from caseapp.vault.references import ReferenceRegistry
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Runtime:
     head_key: HeadKey
     vault: Any = None
     exporter: Any = None
+    # Every capability that keeps blobs in the vault registers them here (create_app).
+    blob_references: ReferenceRegistry = field(default_factory=ReferenceRegistry)
 
 
 def runtime() -> Runtime:

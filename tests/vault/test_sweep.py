@@ -32,7 +32,8 @@ def run(app, *args):
 
 def download(client, exported_instance, which):
     dossier_id = exported_instance.dossier["id"]
-    response = client.get(f"/api/v1/dossiers/{dossier_id}/{which}", headers=exported_instance.headers)
+    path = f"/api/v1/dossiers/{dossier_id}/{which}"
+    response = client.get(path, headers=exported_instance.headers)
     assert response.status_code == 200, response.status_code
     return response.data
 
@@ -56,8 +57,10 @@ def test_a_ready_dossier_survives_a_sweep_hours_later_and_downloads_unchanged(
     assert result.exit_code == 0, result.output
     assert "dossier PDF 1, dossier bundle 1" in result.output
     assert "0 stray blob(s), 0 removed; 0 row(s) without a blob" in result.output
-    pdf, bundle = download(client, exported_instance, "pdf"), download(client, exported_instance, "bundle")
-    assert pdf == pdf_before and bundle == bundle_before
+    pdf = download(client, exported_instance, "pdf")
+    bundle = download(client, exported_instance, "bundle")
+    assert pdf == pdf_before
+    assert bundle == bundle_before
     assert hashlib.sha256(pdf).hexdigest() == exported_instance.dossier["sha256"]
     assert hashlib.sha256(bundle).hexdigest() == exported_instance.dossier["bundle_sha256"]
 
@@ -85,7 +88,8 @@ def test_a_dry_run_removes_nothing_and_says_what_it_would(app):
     result = run(app, "vault", "sweep", "--dry-run")
     assert "stray blob strayblob0000000000000 (would be removed)" in result.output
     assert "stale temp file(s): 1 would be removed" in result.output
-    assert vault.store.exists("strayblob0000000000000") and old_temp.exists()
+    assert vault.store.exists("strayblob0000000000000")
+    assert old_temp.exists()
 
 
 def test_sweep_removes_stale_temp_files_and_keeps_recent_ones(app):
@@ -97,7 +101,8 @@ def test_sweep_removes_stale_temp_files_and_keeps_recent_ones(app):
     result = run(app, "vault", "sweep")
     assert "stale temp file(s): 1 removed (untouched for over a day)" in result.output
     assert not crashed.exists()
-    assert slow.exists() and fresh.exists()
+    assert slow.exists()
+    assert fresh.exists()
 
 
 def test_the_server_removes_stale_temp_files_when_it_starts(app, instance_path, monkeypatch):
@@ -111,7 +116,8 @@ def test_the_server_removes_stale_temp_files_when_it_starts(app, instance_path, 
     )
     assert result.exit_code == 0, result.output
     assert "removed 1 stale temp file(s)" in result.output
-    assert not crashed.exists() and fresh.exists()
+    assert not crashed.exists()
+    assert fresh.exists()
     (started,) = served
     with started.app_context():
         db.engine.dispose()
@@ -132,4 +138,5 @@ def test_a_blob_any_registered_kind_references_is_kept(app):
     assert "otherkindblob000000000" not in strays
     # The evidence and dossier blobs are stray to this registry, which lacks their kinds:
     # only what is registered is protected.
-    assert strays and set(strays.values()) == {"would be removed"}
+    assert strays
+    assert set(strays.values()) == {"would be removed"}

@@ -19,6 +19,7 @@ from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
 from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from caseapp.runtime import Runtime
+from caseapp.vault.references import ReferenceRegistry
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -41,6 +42,7 @@ def create_app(
     _import_models()
     _init_extensions(app)
     app.extensions["caseapp"] = _build_runtime(settings)
+    _register_blob_references(app.extensions["caseapp"].blob_references)
 
     from caseapp import web
     from caseapp.cli import register_commands
@@ -95,6 +97,16 @@ def _build_runtime(settings: Settings) -> Runtime:
         head_key=HeadKey.load_or_create(settings.keys_path),
         vault=build_vault(settings),
     )
+
+
+def _register_blob_references(registry: ReferenceRegistry) -> None:
+    # The vault knows no capability; each one that keeps blobs says which it holds, so
+    # `caseapp vault sweep` removes none of them and `vault verify` checks them all.
+    from caseapp.evidence import blobs as evidence_blobs
+    from caseapp.export import blobs as export_blobs
+
+    for capability in (evidence_blobs, export_blobs):
+        capability.register(registry)
 
 
 def _init_extensions(app: Flask) -> None:

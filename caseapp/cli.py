@@ -123,7 +123,14 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
     from werkzeug.serving import run_simple
 
+    from caseapp.vault.sweep import remove_stale_temp
+
     app = _create_app()
+    # Uploads a previous run was killed in the middle of left temp files behind; only
+    # ones older than any upload can take are removed, so a second server is unharmed.
+    stale = remove_stale_temp(app.extensions["caseapp"].vault)
+    if stale:
+        click.echo(f"removed {stale} stale temp file(s) from the vault")
     # Start the job threads now rather than at the first request, so work a previous
     # run was stopped in the middle of (readings, dossier builds) resumes at once.
     if app.extensions["caseapp"].settings.web_runs_jobs:

@@ -15,6 +15,7 @@ from flask import current_app
 from caseapp.config import Settings
 from caseapp.custody.chain import HeadKey
 from caseapp.vault import Vault
+from caseapp.vault.references import ReferenceRegistry
 
 if TYPE_CHECKING:
     from caseapp.jobs.runner import JobRunner
@@ -28,6 +29,8 @@ class Runtime:
     passwords: PasswordHasher
     head_key: HeadKey
     vault: Vault
+    # Every capability that keeps blobs in the vault registers them here (create_app).
+    blob_references: ReferenceRegistry = field(default_factory=ReferenceRegistry)
     jobs: JobRunner = field(init=False)  # set by create_app: it needs the app
 
 

@@ -207,7 +207,8 @@ class JobRunner:
             if claim.attempt >= handler.max_attempts:
                 self._give_up(engine, claim, error)
             else:
-                release(engine, claim, error, retry_in=self.retry_base_seconds * 2 ** (claim.attempt - 1))
+                retry_in = self.retry_base_seconds * 2 ** (claim.attempt - 1)
+                release(engine, claim, error, retry_in=retry_in)
 
     def _give_up(self, engine: Any, claim: Claim, error: str) -> None:
         handler = handler_for(claim.kind)

@@ -1,22 +1,21 @@
-"""`caseapp vault verify | rotate-key | sweep`."""
+"""`caseapp vault verify | rotate-key | sweep`: thin wrappers over the vault's services.
+
+Which blobs are in use comes from the reference kinds every capability registers
+(`caseapp.vault.references`); the CLI knows none of them by name.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from caseapp.evidence.models import Derivative, Evidence
 from caseapp.extensions import db
 from caseapp.runtime import runtime
-from caseapp.vault.stores.base import BlobNotFound
-from caseapp.vault.vault import BlobCorrupt, Vault, rotate_master_key
-
-# A blob younger than this may belong to an upload whose row is not committed yet.
-SWEEP_GRACE_SECONDS = 3600
+from caseapp.vault.sweep import STALE_TEMP_SECONDS, SWEEP_GRACE_SECONDS, sweep
+from caseapp.vault.vault import rotate_master_key
+from caseapp.vault.verify import Failure, verify_references
 
 
 @click.group("vault")
@@ -27,39 +26,18 @@ def vault_group() -> None:
 @vault_group.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Decrypt every blob and recompute its SHA-256. Exit 1 if any fails."""
-    vault = runtime().vault
-    failures = checked = 0
-    for item in db.session.scalars(select(Evidence).order_by(Evidence.case_id, Evidence.number)):
-        checked += 1
-        problem = _check(vault, item.blob_id, item.sha256, item.size)
-        if problem:
-            failures += 1
-            where = f"case {item.case_id}, #{item.number} {item.name}"
-            click.echo(f"FAILED  evidence {item.id} ({where}): {problem}")
-    for derivative in db.session.scalars(select(Derivative)):
-        checked += 1
-        problem = _check(vault, derivative.blob_id, None, derivative.size)
-        if problem:
-            failures += 1
-            click.echo(f"FAILED  {derivative.role} of evidence {derivative.evidence_id}: {problem}")
-    click.echo(f"{checked} blob(s) checked, {failures} failed")
-    if failures:
+    """Decrypt every blob a row points at and compare its SHA-256 and size. Exit 1 if any fails."""
+    rt = runtime()
+
+    def report_failure(failure: Failure) -> None:
+        click.echo(f"FAILED  {failure.reference.description}: {failure.problem}")
+
+    report = verify_references(db.session, rt.vault, rt.blob_references, report_failure)
+    for tally in report.tallies:
+        click.echo(f"{tally.name}: {tally.checked} checked, {tally.failed} failed")
+    click.echo(f"{report.checked} blob(s) checked, {report.failed} failed")
+    if report.failed:
         sys.exit(1)
-
-
-def _check(vault: Vault, blob_id: str, sha256: str | None, size: int) -> str | None:
-    try:
-        info = vault.verify(blob_id)
-    except BlobNotFound:
-        return "blob missing from the store"
-    except BlobCorrupt:
-        return "not intact (altered, truncated or swapped)"
-    if sha256 is not None and info.sha256 != sha256:
-        return f"SHA-256 {info.sha256} differs from the recorded {sha256}"
-    if info.size != size:
-        return f"size {info.size} differs from the recorded {size}"
-    return None
 
 
 @vault_group.command("rotate-key")
@@ -85,29 +63,38 @@ def rotate_key_command() -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @with_appcontext
 def sweep_command(dry_run: bool) -> None:
-    """Find blobs no row points at (and remove them), and rows whose blob is gone."""
-    vault = runtime().vault
-    referenced = set(db.session.scalars(select(Evidence.blob_id)))
-    referenced |= set(db.session.scalars(select(Derivative.blob_id)))
-    stored = set(vault.store.list())
-    now = time.time()
-    strays = sorted(stored - referenced)
-    removed = 0
-    for blob_id in strays:
-        young = now - vault.store.modified_at(blob_id) < SWEEP_GRACE_SECONDS
-        if young:
+    """Remove blobs no row points at and stale temp files; list rows whose blob is gone."""
+    rt = runtime()
+    report = sweep(db.session, rt.vault, rt.blob_references, dry_run=dry_run)
+    in_use = ", ".join(f"{name} {count}" for name, count in report.in_use.items())
+    click.echo(f"blobs in use: {sum(report.in_use.values())} ({in_use})")
+    for stray in report.strays:
+        if stray.action == "kept":
             click.echo(
-                f"stray blob {blob_id} (kept: under an hour old, may be an upload in progress)"
+                f"stray blob {stray.blob_id} (kept: under {_span(SWEEP_GRACE_SECONDS)} old, "
+                "its row may not be committed yet)"
             )
-        elif dry_run:
-            click.echo(f"stray blob {blob_id} (would be removed)")
+        elif stray.action == "removed":
+            click.echo(f"stray blob {stray.blob_id} removed")
         else:
-            vault.delete(blob_id)
-            removed += 1
-            click.echo(f"stray blob {blob_id} removed")
-    missing = sorted(referenced - stored)
-    for blob_id in missing:
-        click.echo(f"MISSING blob {blob_id}: a row points at it but the store has no such blob")
+            click.echo(f"stray blob {stray.blob_id} ({stray.action})")
+    for missing in report.missing:
+        click.echo(
+            f"MISSING blob {missing.reference.blob_id}: a row points at it but the store has "
+            f"no such blob ({missing.kind}: {missing.reference.description})"
+        )
+    verb = "would be removed" if dry_run else "removed"
+    stale_after = _span(STALE_TEMP_SECONDS)
+    click.echo(f"stale temp file(s): {report.stale_temp} {verb} (untouched for over {stale_after})")
     click.echo(
-        f"{len(strays)} stray blob(s), {removed} removed; {len(missing)} row(s) without a blob"
+        f"{len(report.strays)} stray blob(s), {report.removed} removed; "
+        f"{len(report.missing)} row(s) without a blob"
     )
+
+
+def _span(seconds: float) -> str:
+    """A duration in words for the operator: "an hour", "a day", "90 minutes"."""
+    for unit, one, name in ((86400, "a day", "days"), (3600, "an hour", "hours")):
+        if seconds % unit == 0:
+            return one if seconds == unit else f"{seconds // unit:g} {name}"
+    return f"{seconds / 60:g} minutes"

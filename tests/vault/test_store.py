@@ -289,3 +289,11 @@ def test_root_is_absolute_even_when_given_relative(
     store = LocalStore(Path("relative-vault"))
     assert store.root.is_absolute()
     assert store.root == (tmp_path / "relative-vault").resolve()
+
+
+def test_a_dry_run_counts_stale_temp_files_and_removes_none(store: LocalStore) -> None:
+    sink = store.create(BLOB_ID)
+    sink.write(b"left behind")
+    assert store.remove_stale_temp(older_than_seconds=0, dry_run=True) == 1
+    assert len(list((store.root / "tmp").iterdir())) == 1
+    sink.abort()

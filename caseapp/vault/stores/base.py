@@ -77,6 +77,14 @@ class BlobStore(Protocol):
     def modified_at(self, blob_id: str) -> float:
         """When the blob was last written, as a POSIX timestamp; raises BlobNotFound."""
 
+    def remove_stale_temp(self, older_than_seconds: float, *, dry_run: bool = False) -> int:
+        """Discard blobs begun but never committed or aborted (a writer that crashed) and
+        untouched for `older_than_seconds`; returns how many (with `dry_run`, only counts).
+
+        The local store deletes its old temp files; an object store aborts its stale
+        multipart uploads.
+        """
+
 
 def check_blob_id(blob_id: str) -> str:
     """Return `blob_id` if it has the shape of a server-made id, else raise InvalidBlobId."""

@@ -288,14 +288,18 @@ class LocalStore:
         except FileNotFoundError:
             raise BlobNotFound(blob_id) from None
 
-    def remove_stale_temp(self, older_than_seconds: float = 24 * 3600) -> int:
-        """Delete temp files left by crashed writers; returns how many were removed."""
+    def remove_stale_temp(
+        self, older_than_seconds: float = 24 * 3600, *, dry_run: bool = False
+    ) -> int:
+        """Delete temp files left by crashed writers; returns how many were removed
+        (with `dry_run`, how many would be)."""
         cutoff = time.time() - older_than_seconds
         removed = 0
         for path in self._tmp.glob(f"*{_TMP_SUFFIX}"):
             try:
                 if path.stat().st_mtime < cutoff:
-                    path.unlink()
+                    if not dry_run:
+                        path.unlink()
                     removed += 1
             except FileNotFoundError:
                 continue

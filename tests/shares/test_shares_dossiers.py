@@ -4,12 +4,10 @@ originals away unless the share allows it."""
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from caseapp.export import service as dossiers
-from caseapp.export.jobs import run_build
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from tests.shares.conftest import csrf_token, login_client
@@ -17,13 +15,11 @@ from tests.shares.conftest import csrf_token, login_client
 
 @pytest.fixture
 def dossier(app, dossier_case, user):
-    """A built, signed dossier of the case (built off the main thread, as the app does)."""
+    """A built, signed dossier of the case (built by its job when the request commits)."""
     queued = dossiers.request_dossier(
         db.session, dossier_case["case"], user, "zh", "consumer_association"
     )
     db.session.commit()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(run_build, app, queued.id).result(timeout=120)
     db.session.expire_all()
     built = db.session.get(Dossier, queued.id)
     assert built.status == "ready", built.error

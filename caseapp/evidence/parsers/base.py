@@ -26,6 +26,8 @@ class Limits:
     max_image_pixels: int = 64_000_000  # decompression-bomb bound
     max_pdf_preview_pages: int = 3
     max_messages: int = 200_000  # chat messages
+    # Elements open at once in an email's HTML: html5ever's time grows with depth.
+    max_html_depth: int = 100
     seconds: float = 30.0  # wall-clock time per file (enforced by the sandbox)
     memory_bytes: int = 1_536 * 1024 * 1024  # address space of the sandbox process
 

@@ -259,6 +259,11 @@ class _MessageReader:
             text = text[: self.limits.max_text_chars]
             self.warnings.append(f"text cut at {self.limits.max_text_chars} characters")
 
+        html = (
+            sanitise_email_html("\n".join(self.html), self.limits.max_html_depth, self.warnings)
+            if self.html
+            else None
+        )
         parsed = {
             "subject": headers["Subject"],
             "from": headers["From"],
@@ -273,7 +278,7 @@ class _MessageReader:
             kind="email",
             parsed=parsed,
             text=text,
-            html=sanitise_email_html("\n".join(self.html)) if self.html else None,
+            html=html,
             warnings=list(dict.fromkeys(self.warnings)),
             children=self.children,
         )

@@ -14,6 +14,9 @@ from html.parser import HTMLParser
 
 import nh3
 
+from caseapp.evidence.parsers.base import Limits
+from caseapp.evidence.parsers.html_nesting import cap_nesting
+
 _TAGS = {
     "a", "abbr", "address", "b", "bdi", "bdo", "big", "blockquote", "br", "caption",
     "center", "cite", "code", "col", "colgroup", "dd", "del", "dfn", "div", "dl", "dt",
@@ -68,8 +71,34 @@ def html_charset(data: bytes) -> str | None:
     return found[1].decode("ascii") if found else None
 
 
-def sanitise_email_html(html: str) -> str:
-    """Return `html` with only inert formatting left: no script, forms or remote loads."""
+def sanitise_email_html(
+    html: str, max_depth: int = Limits.max_html_depth, warnings: list[str] | None = None
+) -> str:
+    """Return `html` with only inert formatting left: no script, forms or remote loads.
+
+    Nesting is first cut at `max_depth` (see html_nesting: deep HTML is what makes nh3
+    slow); when that flattens anything, a warning is added to `warnings`.
+    """
+    capped = cap_nesting(html, max_depth)
+    if capped.flattened and warnings is not None:
+        warnings.append(
+            f"HTML body nested deeper than {max_depth} levels: the deeper part was flattened"
+        )
+    return _clean(capped.html)
+
+
+def resanitise_html(html: str, max_depth: int = Limits.max_html_depth) -> str:
+    """Sanitise HTML that came back from the parser sandbox again, in the web process.
+
+    The child that produced it read hostile bytes; if one of them subverted it, its HTML
+    is whatever the attacker chose. The same depth bound and allow-list apply, so what is
+    stored is safe whatever the child did; on HTML the child already cleaned it changes
+    nothing and costs one linear pass plus nh3.
+    """
+    return _clean(cap_nesting(html, max_depth).html)
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,

@@ -141,6 +141,7 @@ def _read(message: Any, limits: Limits, warnings: list[str]) -> ParseResult:
         text = text[: limits.max_text_chars]
         warnings.append(f"text cut at {limits.max_text_chars} characters")
 
+    safe_html = sanitise_email_html(html, limits.max_html_depth, warnings) if html else None
     parsed = {
         "subject": subject,
         "from": sender,
@@ -155,7 +156,7 @@ def _read(message: Any, limits: Limits, warnings: list[str]) -> ParseResult:
         kind="email",
         parsed=parsed,
         text=text,
-        html=sanitise_email_html(html) if html else None,
+        html=safe_html,
         warnings=list(dict.fromkeys(warnings)),
         children=children,
     )

@@ -10,7 +10,8 @@ file is parsed in a fresh child process:
 - in the child, RLIMIT_AS bounds memory, RLIMIT_CPU bounds CPU time, RLIMIT_FSIZE=0 makes
   any attempt to write a file fail (evidence plaintext never touches disk) and RLIMIT_CORE=0
   prevents a crash from dumping plaintext into a core file;
-- the parent waits `Limits.seconds` of wall-clock time, then kills the child;
+- the parent waits `Limits.seconds` of wall-clock time, or until the caller's `deadline`
+  when that comes first, then kills the child;
 - the evidence goes to the child, and the result comes back, over pipes. The result comes
   back as JSON plus raw byte strings, never as a pickle: a child subverted by a hostile
   file cannot make the web worker execute anything.
@@ -32,6 +33,7 @@ import resource
 import signal
 import threading
 import time
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -54,14 +56,28 @@ def parse_isolated(
     limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
     depth: int = 0,
     tz: str = "UTC",
+    *,
+    deadline: float | None = None,
 ) -> ParseResult:
     """`parsers.parse` in a bounded child process; never raises, never hangs past the bound.
 
     A timeout, a crash or memory exhaustion returns an empty result of `kind` whose
     warning says what stopped the parsing.
+
+    `deadline` (a `time.monotonic()` value) lets one budget cover a whole upload, the
+    files found inside it included: the caller sets it once, to the upload's start plus
+    `limits.seconds`, and passes it for every file. The child then gets whatever is left
+    of it (never more than `limits.seconds`); when nothing is left, no child is started.
+    Either way, running out gives "parsing stopped: took longer than `limits.seconds` s".
     """
     try:
-        return _run(data, media_type, kind, filename, limits, depth, tz)
+        now = time.monotonic()
+        own = now + limits.seconds
+        if deadline is None or deadline > own:
+            deadline = own
+        if deadline <= now:
+            return _stopped(kind, f"took longer than {limits.seconds:g} s")
+        return _run(data, media_type, kind, filename, limits, depth, tz, deadline)
     except Exception as exc:  # the sandbox itself failing must not fail the upload
         return _stopped(kind, f"the parser could not be started ({type(exc).__name__})")
 
@@ -84,16 +100,18 @@ def _run(
     limits: Limits,
     depth: int,
     tz: str,
+    deadline: float,
 ) -> ParseResult:
     context = _forkserver()
+    # The child bounds its CPU time by what is left; messages still name the whole budget.
+    child_limits = replace(limits, seconds=max(deadline - time.monotonic(), 0.001))
     data_out, data_in = context.Pipe(duplex=False)  # parent -> child: the evidence
     result_out, result_in = context.Pipe(duplex=False)  # child -> parent: the result
     process = context.Process(
         target=_child_main,
-        args=(data_out, result_in, media_type, kind, filename, limits, depth, tz),
+        args=(data_out, result_in, media_type, kind, filename, child_limits, depth, tz),
         daemon=True,
     )
-    deadline = time.monotonic() + limits.seconds
     feeder: threading.Thread | None = None
     try:
         process.start()

@@ -70,6 +70,53 @@ def test_parser_running_too_long_is_stopped_within_the_bound():
     assert elapsed < 2.5
 
 
+def test_upload_deadline_nearly_spent_stops_the_parser_with_the_usual_warning():
+    # One budget per upload: a file read late gets only what is left of it.
+    export = "".join(
+        f"01/01/20, 10:{i % 60:02d} - Person {i % 7}: message {i}\n" for i in range(100_000)
+    ).encode()
+
+    started = time.monotonic()
+    result = parse_isolated(export, "text/plain", "chat", deadline=started + 0.3)
+    elapsed = time.monotonic() - started
+
+    assert result.warnings == ["parsing stopped: took longer than 30 s"]
+    assert result.transcript is None
+    assert elapsed < 2.5
+
+
+def test_spent_upload_deadline_starts_no_parser():
+    started = time.monotonic()
+    result = parse_isolated(b"hello", "text/plain", "text", deadline=started - 1)
+
+    assert result.kind == "text"
+    assert result.warnings == ["parsing stopped: took longer than 30 s"]
+    assert time.monotonic() - started < 0.1
+
+
+def test_deadline_later_than_the_file_bound_does_not_extend_it():
+    export = "".join(
+        f"01/01/20, 10:{i % 60:02d} - Person {i % 7}: message {i}\n" for i in range(100_000)
+    ).encode()
+
+    started = time.monotonic()
+    result = parse_isolated(
+        export, "text/plain", "chat", limits=Limits(seconds=0.5), deadline=started + 3600
+    )
+
+    assert result.warnings == ["parsing stopped: took longer than 0.5 s"]
+    assert time.monotonic() - started < 2.5
+
+
+def test_file_read_within_the_upload_deadline_is_read_whole(samples):
+    data = (samples / "chat" / "other" / "signal_test_export.txt").read_bytes()
+
+    result = parse_isolated(data, "text/plain", "chat", deadline=time.monotonic() + 20)
+
+    assert result.warnings == parse(data, "text/plain", "chat").warnings
+    assert result.parsed["participants"] == ["Jane Doe", "John Doe"]
+
+
 def test_memory_bomb_returns_a_warning():
     # 6000 x 6000 RGB is 108 MB of pixels from a ~100 KB file; the child may use 200 MB,
     # of which the preloaded parsers take most.

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from dataclasses import replace
 from typing import Any
 
 from flask import Flask
@@ -26,6 +25,8 @@ from caseapp.accounts.models import User
 from caseapp.database import DbSession, new_id
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.parsers.base import Limits, ParseResult
+from caseapp.evidence.parsers.html import resanitise_html
+from caseapp.evidence.parsers.renditions import check_rendition
 from caseapp.evidence.parsers.sandbox import parse_isolated
 from caseapp.evidence.sniff import HEAD_BYTES
 from caseapp.evidence.upload import ReceivedFile
@@ -70,7 +71,7 @@ def run_reading(claim: Claim) -> None:
             continue
         item.read_state = "reading"
         session.commit()
-        result = _read_one(rt, item, limits, tz, deadline - time.monotonic())
+        result = _read_one(rt, item, limits, tz, deadline)
         # The files inside are recorded before the item is marked read, so a reader
         # never sees it finished without them. An item interrupted after that keeps
         # the children it has rather than extracting them twice.
@@ -101,10 +102,10 @@ def _count_descendants(session: DbSession, root: Evidence) -> int:
 
 
 def _read_one(
-    rt: Runtime, evidence: Evidence, limits: Limits, tz: str, remaining: float
+    rt: Runtime, evidence: Evidence, limits: Limits, tz: str, deadline: float
 ) -> ParseResult:
     settings = rt.settings
-    if remaining <= 0:
+    if deadline <= time.monotonic():
         budget = settings.read_budget_seconds
         return ParseResult(
             kind=evidence.kind,
@@ -120,10 +121,36 @@ def _read_one(
             kind=evidence.kind, warnings=["nested too deep: kept and hashed, but not read"]
         )
     data = rt.vault.read_bytes(evidence.blob_id, settings.parse_max_bytes)
-    bounded = replace(limits, seconds=min(limits.seconds, remaining))
-    return parse_isolated(
-        data, evidence.media_type, evidence.kind, evidence.name, bounded, evidence.depth, tz
+    result = parse_isolated(
+        data,
+        evidence.media_type,
+        evidence.kind,
+        evidence.name,
+        limits,
+        evidence.depth,
+        tz,
+        deadline=deadline,
     )
+    return _checked(result)
+
+
+def _checked(result: ParseResult) -> ParseResult:
+    """Distrust what came back from the sandbox: it read hostile bytes.
+
+    Its HTML is sanitised again here, and a picture that is not the PNG or JPEG it
+    claims to be, or has an unexpected role, is dropped with a warning.
+    """
+    if result.html:
+        result.html = resanitise_html(result.html)
+    kept = []
+    for rendition in result.renditions:
+        problem = check_rendition(rendition)
+        if problem is None:
+            kept.append(rendition)
+        else:
+            result.warnings.append(f"a preview was dropped: {problem}")
+    result.renditions = kept
+    return result
 
 
 def _nothing_read(result: ParseResult) -> bool:

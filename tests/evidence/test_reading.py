@@ -3,7 +3,6 @@ bounded by one time budget per uploaded file."""
 
 from __future__ import annotations
 
-import io
 import time
 from datetime import timedelta
 
@@ -31,8 +30,14 @@ def owner_api(api):
 
 
 def _upload(api, case_id, data, name):
-    return api.post(f"/api/v1/cases/{case_id}/evidence",
-                    data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    # The body is built here: the test client would spool a large one to a temp file
+    # it never closes.
+    boundary = "caseapp-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + (
+            f"\r\n--{boundary}--\r\n").encode()
+    return api.post(f"/api/v1/cases/{case_id}/evidence", data=body,
+                    content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def _wait_read(api, evidence_id, seconds=60):
@@ -102,3 +107,67 @@ def test_the_reading_budget_covers_the_files_inside_too(background_app, owner_ap
     body = owner_api.get(f"/api/v1/evidence/{evidence_id}").get_json()
     assert body["read_state"] == "failed"
     assert any("ran out" in warning for warning in body["warnings"])
+
+
+def _nested_div_email(depth: int) -> bytes:
+    html = "<div>" * depth + "资产被冻结" + "</div>" * depth
+    return (
+        "From: support@wallet.example\r\nTo: me@example.org\r\nSubject: deep\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n" + html
+    ).encode("utf-8")
+
+
+def test_a_hostile_email_is_answered_at_once_and_others_keep_being_served(
+    background_app, owner_api, client
+):
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    background_app.extensions["caseapp"].jobs.start()
+    started = time.monotonic()
+    created = _upload(owner_api, case_id, _nested_div_email(80_000), "deep.eml")
+    assert created.status_code == 201
+    assert time.monotonic() - started < 5
+    # While the reader works on it, another visitor's pages answer promptly.
+    for _ in range(5):
+        asked = time.monotonic()
+        assert client.get("/login").status_code == 200
+        assert time.monotonic() - asked < 2
+    read = _wait_read(owner_api, created.get_json()["id"], seconds=120)
+    assert read["read_state"] == "read"
+    assert any("nested deeper" in warning for warning in read["warnings"])
+    text = owner_api.get(f"/api/v1/evidence/{read['id']}/text").get_data(as_text=True)
+    assert "资产被冻结" in text
+
+
+def test_what_comes_back_from_the_sandbox_is_checked_before_it_is_stored(
+    background_app, owner_api, monkeypatch
+):
+    from caseapp.evidence import reading
+    from caseapp.evidence.parsers.base import ParseResult, Rendition
+    from caseapp.evidence.service import derived_bytes
+
+    def subverted(*args, **kwargs):
+        return ParseResult(
+            kind="email",
+            parsed={"subject": "hi"},
+            html='<p onclick="steal()">hello</p><script>steal()</script>',
+            renditions=[
+                Rendition("thumbnail", "image/png", b"<svg onload=alert(1)>"),
+                Rendition("page-1", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 32),
+            ],
+        )
+
+    monkeypatch.setattr(reading, "parse_isolated", subverted)
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    evidence_id = _upload(owner_api, case_id, b"From: a\r\n\r\nbody", "a.eml").get_json()["id"]
+    background_app.extensions["caseapp"].jobs.drain()
+    item = db.session.get(Evidence, evidence_id)
+    html = derived_bytes(background_app.extensions["caseapp"].vault, item, "html").decode()
+    assert "hello" in html
+    assert "script" not in html
+    assert "onclick" not in html
+    assert sorted(d.role for d in item.derivatives) == ["html", "page-1", "reading"]
+    body = owner_api.get(f"/api/v1/evidence/{evidence_id}").get_json()
+    assert any("preview was dropped" in warning for warning in body["warnings"])

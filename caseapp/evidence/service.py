@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
@@ -48,6 +48,18 @@ def list_evidence(
         limit=limit,
         cursor=cursor,
     )
+
+
+def unread_count(
+    session: DbSession, case: Case, only: Collection[str] | None = None
+) -> int:
+    """How many items of the case (or `only` those ids) are still waiting to be read."""
+    stmt = select(func.count(Evidence.id)).where(
+        Evidence.case_id == case.id, Evidence.read_state.in_(("pending", "reading"))
+    )
+    if only is not None:
+        stmt = stmt.where(Evidence.id.in_(list(only)))
+    return int(session.scalar(stmt) or 0)
 
 
 def all_evidence(session: DbSession, case: Case) -> list[Evidence]:

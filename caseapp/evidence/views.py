@@ -183,6 +183,14 @@ def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-unt
     return response
 
 
+@bp.route("/cases/<case_id>/evidence/reading")
+def reading_state(case_id: str):  # type: ignore[no-untyped-def]
+    """How many of the case's items the visitor sees are still waiting to be read."""
+    access = viewer_access(case_id)
+    unread = evidence_service.unread_count(db.session, access.case, only=access.evidence_ids)
+    return jsonify({"unread": unread, "done": unread == 0})
+
+
 @bp.route("/cases/<case_id>/evidence/search")
 def search(case_id: str):  # type: ignore[no-untyped-def]
     access = viewer_access(case_id)

@@ -95,7 +95,7 @@ document.addEventListener("submit", (event) => {
   zone.addEventListener("drop", (e) => sendAll(e.dataTransfer.files));
 })();
 
-// Dossiers being built: poll their status and reload once one is done.
+// Dossiers being built, evidence being read: poll their state and reload once done.
 (() => {
   const pending = document.querySelectorAll("[data-poll]");
   if (!pending.length) return;
@@ -104,7 +104,7 @@ document.addEventListener("submit", (event) => {
       try {
         const reply = await fetch(item.dataset.poll, { headers: { Accept: "application/json" } });
         const state = await reply.json();
-        if (state.status === "ready" || state.status === "failed") { window.location.reload(); return; }
+        if (state.done || state.status === "ready" || state.status === "failed") { window.location.reload(); return; }
       } catch (err) { /* try again on the next tick */ }
     }
     setTimeout(check, 1500);

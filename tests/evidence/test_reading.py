@@ -171,3 +171,32 @@ def test_what_comes_back_from_the_sandbox_is_checked_before_it_is_stored(
     assert sorted(d.role for d in item.derivatives) == ["html", "page-1", "reading"]
     body = owner_api.get(f"/api/v1/evidence/{evidence_id}").get_json()
     assert any("preview was dropped" in warning for warning in body["warnings"])
+
+
+def test_the_case_page_says_files_are_being_read_and_polls_until_done(
+    background_app, owner_api, auth, samples
+):
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
+    evidence_id = _upload(owner_api, case_id, email, "回复.eml").get_json()["id"]
+    auth.login()
+    page = auth.client.get(f"/cases/{case_id}", headers={"Accept-Language": "en"})
+    html = page.get_data(as_text=True)
+    assert "being read" in html
+    assert f'data-poll="/cases/{case_id}/evidence/reading"' in html
+    assert auth.client.get(f"/cases/{case_id}/evidence/reading").get_json() == {
+        "unread": 1, "done": False}
+    item_page = auth.client.get(f"/cases/{case_id}/evidence/{evidence_id}").get_data(as_text=True)
+    assert "This file is being read" in item_page
+    background_app.extensions["caseapp"].jobs.drain()
+    assert auth.client.get(f"/cases/{case_id}/evidence/reading").get_json() == {
+        "unread": 0, "done": True}
+    assert "being read" not in auth.client.get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_reading_state_of_a_case_that_is_not_yours_is_404(background_app, make_user, make_case,
+                                                           auth, owner_api):
+    stranger_case = make_case(make_user("stranger@example.org"))
+    auth.login()
+    assert auth.client.get(f"/cases/{stranger_case.id}/evidence/reading").status_code == 404

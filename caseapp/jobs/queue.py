@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -211,6 +211,25 @@ def complete(engine: Engine, claim: Claim) -> None:
     with Session(engine) as session:
         claim.finish(session)
         session.commit()
+
+
+def prune_finished(engine: Engine, *, done_after: timedelta, failed_after: timedelta) -> int:
+    """Delete done jobs older than `done_after` and failed ones older than `failed_after`.
+
+    Failed jobs are kept longer: `caseapp jobs` shows them to the operator.
+    """
+    now = utcnow()
+    with Session(engine) as session:
+        result = session.execute(
+            delete(Job).where(
+                or_(
+                    and_(Job.state == "done", Job.finished_at < now - done_after),
+                    and_(Job.state == "failed", Job.finished_at < now - failed_after),
+                )
+            )
+        )
+        session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def pending_count(session: DbSession, kinds: list[str] | None = None) -> int:

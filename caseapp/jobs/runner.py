@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import weakref
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -31,6 +33,7 @@ from caseapp.jobs.queue import (
     complete,
     handler_for,
     kinds_in_lane,
+    prune_finished,
     release,
     renew,
 )
@@ -38,6 +41,11 @@ from caseapp.jobs.queue import (
 log = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 5.0
+# Finished jobs are history, not state: done ones go after a week, failed ones (which
+# the operator may want to look at) after a month; checked about once an hour.
+KEEP_DONE = timedelta(days=7)
+KEEP_FAILED = timedelta(days=30)
+PRUNE_EVERY_SECONDS = 3600.0
 
 _runners: weakref.WeakSet[JobRunner] = weakref.WeakSet()
 _draining = threading.local()
@@ -177,9 +185,13 @@ class JobRunner:
                 self._held.pop(claim.job_id, None)
 
     def _heartbeat(self, engine: Any) -> None:
+        next_prune = time.monotonic()
         while not self._stopping.wait(self.lease_seconds / 3):
             try:
                 renew(engine, list(self._held.values()))
+                if time.monotonic() >= next_prune:
+                    prune_finished(engine, done_after=KEEP_DONE, failed_after=KEEP_FAILED)
+                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
             except Exception:  # the next beat tries again, well before the lease ends
                 log.exception("renewing job leases failed")
 

@@ -162,3 +162,17 @@ def test_a_job_stopped_too_often_is_given_up_without_running_again(app):
     db.session.expire_all()
     assert _job("crashy").state == "failed"
     assert gave_up[0][0] == "crashy"
+
+
+def test_finished_jobs_are_pruned_after_their_keeping_time(app):
+    from caseapp.jobs.queue import prune_finished
+
+    for subject, state, age in [("old-done", "done", 8), ("new-done", "done", 1),
+                                ("old-failed", "failed", 8), ("queued", "queued", 30)]:
+        job = enqueue(db.session, "test.record", subject)
+        job.state, job.finished_at = state, utcnow() - timedelta(days=age)
+    db.session.commit()
+    removed = prune_finished(db.engine, done_after=timedelta(days=7), failed_after=timedelta(days=30))
+    assert removed == 1
+    left = set(db.session.scalars(select(Job.subject)))
+    assert left == {"new-done", "old-failed", "queued"}

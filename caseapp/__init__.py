@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
 from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseapp.request_body import BoundedRequest
 from caseapp.runtime import Runtime
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -35,6 +36,7 @@ def create_app(
     """
     settings = load_settings(instance_path, config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.request_class = BoundedRequest  # chunked bodies over the limit are refused, not cut
     app.config.update(settings.flask_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
 

@@ -11,6 +11,7 @@ from caseapp.extensions import db
 from tests.conftest import post_chunked
 
 TOO_BIG = 2 * 1024 * 1024  # max_body_bytes is 1 MiB by default
+FORM = "application/x-www-form-urlencoded"
 
 
 def new_case_form(token: str, size: int) -> bytes:
@@ -21,7 +22,7 @@ def new_case_form(token: str, size: int) -> bytes:
 def test_form_over_max_body_bytes_is_413_page_and_stores_nothing(client, auth, user):
     auth.login()
     body = new_case_form(auth.token("/cases/new"), TOO_BIG)
-    response = client.post("/cases/new", data=body, content_type="application/x-www-form-urlencoded")
+    response = client.post("/cases/new", data=body, content_type=FORM)
     assert response.status_code == 413
     assert "<h1>413</h1>" in response.get_data(as_text=True)
     assert db.session.query(Case).count() == 0
@@ -33,20 +34,22 @@ def test_form_over_max_body_bytes_is_413_page_and_stores_nothing(client, auth, u
 ])
 def test_413_page_is_in_the_visitors_language(client, language, text):
     response = client.post("/login", data=b"email=" + b"x" * TOO_BIG,
-                           content_type="application/x-www-form-urlencoded",
+                           content_type=FORM,
                            headers={"Accept-Language": language})
     assert response.status_code == 413
     assert text in response.get_data(as_text=True)
 
 
-def test_chunked_form_over_max_body_bytes_is_413_and_stores_nothing(client, auth, user, live_server):
+def test_chunked_form_over_max_body_bytes_is_413_and_stores_nothing(
+    client, auth, user, live_server
+):
     # No Content-Length to refuse up front: Werkzeug counts the body as it is read.
     auth.login()
     body = new_case_form(auth.token("/cases/new"), TOO_BIG)
     cookie = client.get_cookie("caseapp_session")  # after the token: it lives in the session
     assert cookie is not None
     status, page = post_chunked(live_server, "/cases/new", body,
-                                {"Content-Type": "application/x-www-form-urlencoded",
+                                {"Content-Type": FORM,
                                  "Cookie": f"caseapp_session={cookie.value}"})
     assert status == 413
     assert b"larger than this instance accepts" in page
@@ -56,6 +59,6 @@ def test_chunked_form_over_max_body_bytes_is_413_and_stores_nothing(client, auth
 def test_form_within_max_body_bytes_still_works(client, auth, user):
     auth.login()
     body = new_case_form(auth.token("/cases/new"), 1000)
-    response = client.post("/cases/new", data=body, content_type="application/x-www-form-urlencoded")
+    response = client.post("/cases/new", data=body, content_type=FORM)
     assert response.status_code == 302
     assert db.session.query(Case).count() == 1

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
+from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
 from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from caseapp.request_body import BoundedRequest
 from caseapp.runtime import Runtime
@@ -100,6 +101,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

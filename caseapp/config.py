@@ -38,6 +38,8 @@ class Settings:
     vault_path: Path
     keys_path: Path
     max_upload_bytes: int = 512 * 1024 * 1024
+    # Every body but an evidence upload's is read into memory (JSON, forms): bound it.
+    max_body_bytes: int = 1024 * 1024
     parse_max_bytes: int = 64 * 1024 * 1024
     tsa_url: str | None = None
     ratelimit_enabled: bool = True
@@ -66,7 +68,9 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "MAX_CONTENT_LENGTH": None,  # uploads stream; the evidence view enforces the limit
+            # Werkzeug stops reading past this, with or without a Content-Length (413). The
+            # evidence uploads stream into the vault and raise it to their own limit.
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
@@ -85,6 +89,7 @@ class Settings:
 _ENV_FIELDS = {
     "database_url": str,
     "max_upload_bytes": int,
+    "max_body_bytes": int,
     "tsa_url": str,
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,

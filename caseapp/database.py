@@ -6,6 +6,7 @@ naive UTC (portable across SQLite and PostgreSQL) and always handed back aware.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -13,8 +14,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.sql.dml import Update
 
 # What services take as their unit of work: a plain session (tests, workers) or
 # Flask-SQLAlchemy's request-scoped proxy for one.
@@ -83,6 +86,10 @@ def id_column() -> Mapped[str]:
 
 T = TypeVar("T")
 
+# SQLite connections wait this long for a lock before "database is locked" (caseapp
+# sets it on every new connection).
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
 
 def commit_retrying(session: DbSession, work: Callable[[], T], attempts: int = 6) -> T:
     """Run `work` and commit it, again from the start if a concurrent writer won a race.
@@ -105,3 +112,52 @@ def commit_retrying(session: DbSession, work: Callable[[], T], attempts: int = 6
             if attempt >= attempts:
                 raise
             time.sleep(0.02 * attempt)
+
+
+# How long bookkeeping waits for a busy database before it gives up (see write_aside).
+ASIDE_LOCK_WAIT_MS = 250
+_log = logging.getLogger(__name__)
+
+
+def write_aside(session: DbSession, statement: Update) -> bool:
+    """Run one small bookkeeping UPDATE in its own transaction, committed at once.
+
+    For what a read-only request notes about itself (a login session last seen, a token
+    last used). Done in the request's own session, the write would hold SQLite's write
+    lock through the rest of the request (every other writer waits or fails with
+    "database is locked") and would then be rolled back with the GET, so it never
+    landed. Here it uses a connection of its own and leaves `session` untouched.
+
+    Bookkeeping is not worth stalling or failing a page for: it waits for the lock only
+    briefly, and any database error is logged and swallowed. Returns whether a row
+    changed.
+    """
+    engine = session.get_bind().engine  # a bound Connection names its Engine too
+    try:
+        with engine.connect() as connection:
+            _wait_briefly(connection)
+            try:
+                changed = connection.execute(statement).rowcount > 0
+                connection.commit()
+            finally:
+                connection.rollback()
+                _wait_briefly(connection, restore=True)
+    except OperationalError as exc:  # locked or busy: the next request will do it
+        _log.debug("bookkeeping skipped: %s", exc)
+        return False
+    except SQLAlchemyError:
+        _log.warning("bookkeeping failed", exc_info=True)
+        return False
+    return changed
+
+
+def _wait_briefly(connection: Connection, restore: bool = False) -> None:
+    # SQLite's busy timeout is per connection (15 s, set on connect): shorten it for the
+    # bookkeeping, then put it back before the connection returns to the pool.
+    # PostgreSQL's SET LOCAL ends with the transaction by itself.
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        wait = SQLITE_BUSY_TIMEOUT_MS if restore else ASIDE_LOCK_WAIT_MS
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+    elif dialect == "postgresql" and not restore:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ASIDE_LOCK_WAIT_MS)}")

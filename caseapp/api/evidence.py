@@ -16,6 +16,7 @@ from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
+from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
 from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
 from caseapp.shares.service import look_fields, record_look
@@ -64,7 +65,7 @@ def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
         runtime(),
         case,
         api_user(),
-        request.stream,
+        upload_stream(),
         request.content_type,
         request.content_length,
         user_zone(),

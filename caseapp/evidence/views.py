@@ -28,6 +28,7 @@ from caseapp.evidence.models import Evidence
 from caseapp.evidence.upload import UploadError
 from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
+from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
 from caseapp.shares.access import CaseAccess, visible_evidence
 from caseapp.shares.service import look_fields, record_look
@@ -72,7 +73,7 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
             runtime(),
             case,
             current_user,
-            request.stream,
+            upload_stream(),
             request.content_type,
             request.content_length,
             str(get_timezone()),

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
-from caseapp.database import DbSession, commit_retrying, new_id
+from caseapp.database import DbSession, lock_case, new_id
 from caseapp.evidence.models import Derivative, Evidence
 from caseapp.evidence.parsers.base import Limits, ParseResult
 from caseapp.evidence.parsers.sandbox import parse_isolated
@@ -93,10 +93,19 @@ def add_upload(
     values: dict[str, Any],
     tz: str,
 ) -> list[Evidence]:
-    """Record every file of an upload in the case and read each one."""
+    """Record every file of an upload in the case and read each one.
+
+    When one file cannot be recorded, the blobs of those not recorded yet are deleted
+    too (its own `_record` deletes): what stays is only what has a row.
+    """
     added: list[Evidence] = []
-    for received in upload.files:
-        added.append(_record(session, rt, case.id, user, received, values))
+    for index, received in enumerate(upload.files):
+        try:
+            added.append(_record(session, rt, case.id, user, received, values))
+        except BaseException:
+            for left in upload.files[index + 1 :]:
+                rt.vault.delete(left.blob.blob_id)
+            raise
     for evidence in added:
         read_evidence(session, rt, evidence, user, tz)
     return added
@@ -134,12 +143,21 @@ def _record(
 ) -> Evidence:
     """Add the row of a stored blob and its custody entry, committed.
 
-    The number and the custody seq are the next free ones; a concurrent upload to the
-    same case may take them first, and then this is simply run again.
+    The number and the custody seq are the next free ones: `_insert` takes the case's
+    writer lock before reading them, so a concurrent upload to the same case waits
+    for this one instead of colliding. If the row cannot be recorded, for any reason,
+    the blob is deleted before the error goes on: no blob stays without a row.
     """
-    return commit_retrying(
-        session, lambda: _insert(session, rt, case_id, user, received, values, parent)
-    )
+    try:
+        evidence = _insert(session, rt, case_id, user, received, values, parent)
+        session.commit()
+    except BaseException:
+        try:
+            session.rollback()
+        finally:
+            rt.vault.delete(received.blob.blob_id)
+        raise
+    return evidence
 
 
 def _insert(
@@ -152,6 +170,7 @@ def _insert(
     parent: Evidence | None,
 ) -> Evidence:
     sniffed = sniff(received.head, received.filename)
+    lock_case(session, case_id)  # before reading the highest number, held until commit
     number = _next_number(session, case_id)
     evidence = Evidence(
         case_id=case_id,

@@ -244,7 +244,9 @@ def live_server(app: Flask) -> Iterator[str]:
         server.server_close()
 
 
-def post_all_at_once(base_url: str, posts: list[tuple[str, bytes, dict[str, str]]]) -> list[tuple[int, Any]]:
+def post_all_at_once(
+    base_url: str, posts: list[tuple[str, bytes, dict[str, str]]]
+) -> list[tuple[int, Any]]:
     """Send every (path, body, headers) POST to the live server at the same moment, each
     on its own connection and thread; (status, JSON body) for each, in the order given."""
     host, port = base_url.removeprefix("http://").split(":")

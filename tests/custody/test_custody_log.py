@@ -140,5 +140,6 @@ def test_an_append_waits_for_the_writer_before_it_then_takes_the_next_seq(app, c
         writer.commit()
     contender.join()
     assert "error" not in appended
-    assert appended["seq"] == 3 and appended["waited"] >= 0.4
+    assert appended["seq"] == 3
+    assert appended["waited"] >= 0.4
     assert _verify(app, case).intact

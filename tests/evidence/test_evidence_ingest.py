@@ -26,7 +26,8 @@ def multipart_file(name: str, data: bytes) -> tuple[bytes, str]:
         f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
         "Content-Type: text/plain\r\n\r\n"
     ).encode()
-    return head + data + f"\r\n--{BOUNDARY}--\r\n".encode(), f"multipart/form-data; boundary={BOUNDARY}"
+    body = head + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={BOUNDARY}"
 
 
 def blobs_in_vault(app) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import http.client
+import json
 import re
 import shutil
 import threading
@@ -266,6 +267,34 @@ def post_chunked(
         return response.status, response.read()
     finally:
         connection.close()
+
+
+def post_all_at_once(
+    base_url: str, posts: list[tuple[str, bytes, dict[str, str]]]
+) -> list[tuple[int, Any]]:
+    """Send every (path, body, headers) POST to the live server at the same moment, each
+    on its own connection and thread; (status, JSON body) for each, in the order given."""
+    host, port = base_url.removeprefix("http://").split(":")
+    start = threading.Barrier(len(posts))
+    answers: list[tuple[int, Any]] = [(0, None)] * len(posts)
+
+    def send(index: int, path: str, body: bytes, headers: dict[str, str]) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=120)
+        start.wait()
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+            answers[index] = (response.status, json.loads(raw) if raw.startswith(b"{") else raw)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i, *post)) for i, post in enumerate(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 @pytest.fixture(scope="module")

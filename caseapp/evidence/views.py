@@ -20,7 +20,6 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from caseapp.cases.views import load_case
-from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
@@ -144,12 +143,8 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    commit_retrying(
-        db.session,
-        lambda: record_look(
-            db.session, runtime().head_key, look_fields(access, item), "evidence.viewed"
-        ),
-    )
+    record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
+    db.session.commit()
     return page
 
 

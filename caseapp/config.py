@@ -62,12 +62,21 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def engine_options(self) -> dict[str, Any]:
+        """SQLAlchemy engine options: a roomier pool for SQLite, whose connections are
+        cheap, so a burst of requests plus the job threads never waits for one."""
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            options |= {"pool_size": 10, "max_overflow": 40}
+        return options
+
+    @property
     def flask_config(self) -> dict[str, Any]:
         """The subset Flask and its extensions read from ``app.config``."""
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options,
             # Werkzeug stops reading past this, with or without a Content-Length (413). The
             # evidence uploads stream into the vault and raise it to their own limit.
             "MAX_CONTENT_LENGTH": self.max_body_bytes,

@@ -48,6 +48,9 @@ def take_upload(
 
     UploadError or InvalidFields when refused; then nothing of it stays stored.
     """
+    # Streaming a large file takes a while: give the database connection back to the
+    # pool meanwhile (the session holds nothing uncommitted; `case` and `user` reload).
+    session.rollback()
     upload = receive_upload(
         stream,
         content_type,

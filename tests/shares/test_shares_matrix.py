@@ -70,6 +70,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 403, 200),
     ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 200, 200),
     ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.reading_state"):    (  L, 200, 404, 404, 404, 200, 200),
     # sharing, comments, review, on the web
     ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 403, 200),
     ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 403, 422),

@@ -200,6 +200,6 @@ def test_bundle_of_an_external_dossier_names_both_certificates(
     manifest = manifest_bytes(build_manifest(ctx))
     tsr = external_signer.timestamp_bytes(manifest)
     certs = external_signer.bundle_certificates(tsr)
-    assert set(certs) == {"signing.crt", "tsa.crt"}
+    assert set(certs) == {"signing.crt", "tsa.crt", "ca.crt"}
     assert certs["signing.crt"] == external_signer.signing_cert_pem
     assert certs["tsa.crt"].count(b"BEGIN CERTIFICATE") == 2  # the TSA and its root

@@ -194,6 +194,7 @@ def register_commands(app: Flask) -> None:
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
     from caseapp.export.cli import export_command
+    from caseapp.export.pki_cli import dossier_group, signing_group
     from caseapp.jobs.cli import jobs_command, worker_command
     from caseapp.vault.cli import vault_group
 
@@ -203,6 +204,8 @@ def register_commands(app: Flask) -> None:
         custody_group,
         vault_group,
         export_command,
+        signing_group,
+        dossier_group,
         demo_command,
         worker_command,
         jobs_command,

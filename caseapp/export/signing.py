@@ -31,6 +31,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import get_nonce, handle_tsp_response
+from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -348,11 +349,18 @@ class Signer:
         return out.getvalue()
 
     def renew(self, pdf_bytes: bytes) -> bytes:
-        """Extend a B-LTA dossier: validate its newest time stamp, add what is needed to the
-        DSS (fresh CRL, certificates) and a new document time stamp over everything."""
+        """Extend a dossier's archive time stamp chain: validation data for its newest time
+        stamp (fresh CRL, certificates) into the DSS, then a new document time stamp over
+        everything. A dossier signed before B-LTA (no document time stamp) first gets the
+        validation data of its signature."""
         stamper = FirstAnswering(self.authorities)
-        context = self.validation_context(self._probe_roots(stamper))
+        roots = self._probe_roots(stamper)
+        context = self.validation_context(roots)
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        if not reader.embedded_timestamp_signatures:
+            signature = reader.embedded_regular_signatures[0]
+            out = add_validation_info(signature, context, in_place=False, output=io.BytesIO())
+            return self.add_document_timestamp(out.getvalue(), stamper, roots)
         out = io.BytesIO()
         signers.PdfTimeStamper(stamper).update_archival_timestamp_chain(
             reader, context, in_place=False, output=out

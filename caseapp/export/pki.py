@@ -328,6 +328,11 @@ def tsa_policy_oid(keys_dir: Path, configured: str | None = None) -> str:
     path = Path(keys_dir) / TSA_POLICY_FILE
     if path.is_file():
         return path.read_text("ascii").strip()
+    tsa_cert = Path(keys_dir) / TSA_CERT
+    if tsa_cert.is_file():
+        # An instance from before the policy file, not yet re-initialised: an OID derived
+        # from its TSA certificate, stable as long as that certificate is.
+        return f"2.25.{int.from_bytes(bytes.fromhex(fingerprint(load_cert(tsa_cert))[:32]))}"
     raise PkiError("no time stamp policy OID: run `caseapp init`")
 
 

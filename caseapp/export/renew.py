@@ -23,7 +23,7 @@ from sqlalchemy import select
 from caseapp.custody import log as custody
 from caseapp.database import DbSession, new_id, utcnow
 from caseapp.export.models import Dossier
-from caseapp.export.signing import Signer
+from caseapp.export.signing import Signer, signature_timestamp_certificate
 from caseapp.runtime import Runtime
 
 MAX_PDF_BYTES = 2 * 1024 * 1024 * 1024
@@ -55,10 +55,10 @@ def newest_stamp_expiry(pdf: bytes) -> datetime | None:
         cert = stamps[-1].signer_cert
     else:
         signatures = reader.embedded_regular_signatures
-        token = signatures[0].attached_timestamp_data if signatures else None
-        if token is None:
+        found = signature_timestamp_certificate(signatures[0]) if signatures else None
+        if found is None:
             return None
-        cert = token.signer_cert
+        cert = found
     return cert["tbs_certificate"]["validity"]["not_after"].native  # type: ignore[no-any-return]
 
 

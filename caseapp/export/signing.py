@@ -20,6 +20,7 @@ import io
 import logging
 import urllib.request
 from collections.abc import Iterable, Sequence
+from typing import Any
 from pathlib import Path
 
 from asn1crypto import algos, crl, tsp, x509
@@ -416,3 +417,22 @@ class Signer:
 
 def _pem(cert: x509.Certificate) -> bytes:
     return cx509.load_der_x509_certificate(cert.dump()).public_bytes(serialization.Encoding.PEM)
+
+
+def signature_timestamp_certificate(signature: Any) -> x509.Certificate | None:
+    """The certificate of the authority that time-stamped an embedded PDF signature (the
+    RFC 3161 token in its unsigned attributes), or None when it carries no token."""
+    for attr in signature.signer_info["unsigned_attrs"] or ():
+        if attr["type"].native != "signature_time_stamp_token":
+            continue
+        token = attr["values"][0]["content"]
+        sid = token["signer_infos"][0]["sid"].chosen
+        for choice in token["certificates"] or ():
+            cert = choice.chosen
+            if (
+                choice.name == "certificate"
+                and cert.serial_number == sid["serial_number"].native
+                and cert.issuer == sid["issuer"]
+            ):
+                return cert  # type: ignore[no-any-return]
+    return None

@@ -20,8 +20,8 @@ import io
 import logging
 import urllib.request
 from collections.abc import Iterable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import algos, crl, tsp, x509
 from cryptography import x509 as cx509

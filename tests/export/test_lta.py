@@ -148,7 +148,9 @@ def test_openssl_reads_the_instance_token(signer: Signer, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="module")
-def two_authorities(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Authority, Authority]]:
+def two_authorities(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Authority, Authority]]:
     """Two independent `openssl ts -reply` authorities with their own roots."""
     with running_authority(tmp_path_factory.mktemp("tsa-a"), "Authority A") as a, \
             running_authority(tmp_path_factory.mktemp("tsa-b"), "Authority B") as b:
@@ -168,7 +170,8 @@ def test_first_authority_stamps_the_signature_and_the_second_adds_a_document_sta
     stamp = signature_timestamp_certificate(signature)
     assert stamp is not None
     assert "Authority A" in stamp.subject.human_friendly
-    stamp_names = [s.signer_cert.subject.human_friendly for s in reader.embedded_timestamp_signatures]
+    stamps = reader.embedded_timestamp_signatures
+    stamp_names = [s.signer_cert.subject.human_friendly for s in stamps]
     assert any("Authority B" in name for name in stamp_names)
     report = verify_file(pdf)
     assert report.status == "intact", report.reasons

@@ -60,9 +60,8 @@ def test_names_come_from_settings_never_from_the_folder(tmp_path: Path) -> None:
 
 def test_without_public_url_certificates_name_no_crl_address(keys_dir: Path) -> None:
     for name in ("signing.crt", "tsa.crt"):
-        assert not any(
-            isinstance(e.value, x509.CRLDistributionPoints) for e in _cert(keys_dir / name).extensions
-        )
+        extensions = _cert(keys_dir / name).extensions
+        assert not any(isinstance(e.value, x509.CRLDistributionPoints) for e in extensions)
 
 
 def test_running_init_again_never_replaces_keys(tmp_path: Path) -> None:
@@ -113,7 +112,8 @@ def _old_instance(keys: Path) -> None:
         builder = (
             x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=3650))
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=3650))
         )
         builder = builder.add_extension(pki._key_usage(
             digital_signature=True, content_commitment=cert_name == "signing.crt"
@@ -137,7 +137,8 @@ def test_an_old_instance_still_signs_and_is_migrated_without_losing_its_certific
     old_key = (keys / "signing.key").read_bytes()
     old_pdf = produce_dossier(context_factory("en"), Signer(keys)).pdf  # before migration
     assert [certificate_fingerprint(c) for c in pki.instance_trust_anchors(keys)] == [
-        certificate_fingerprint(old_signing), certificate_fingerprint((keys / "tsa.crt").read_bytes())
+        certificate_fingerprint(old_signing),
+        certificate_fingerprint((keys / "tsa.crt").read_bytes()),
     ]
     done = create_signing_identity(keys)
     assert "signing.crt issued by the instance CA" in done

@@ -35,6 +35,8 @@ from caseapp.export.signing import certificate_fingerprint, load_certificate
 Status = Literal["intact", "not_intact", "unreadable"]
 _MAX_NAME_TREE_DEPTH = 16
 _MAX_EMBEDDED_FILES = 10_000
+# The file must end where its last revision ends: "startxref <offset> %%EOF" and an EOL.
+_FINAL_TRAILER = re.compile(rb"startxref\s+\d+\s+%%EOF\r?\n?")
 _SIGNED_MARK = re.compile(rb"/ByteRange\s*\[\s*0\s+\d+\s+\d+\s+\d+\s*\]")
 
 # pyHanko logs each untrusted self-signed certificate with a traceback; without a handler,
@@ -217,7 +219,8 @@ def _check_archival(
     stream = newest.reader.stream
     stream.seek(max(end, 0))
     rest = stream.read(size - end) if 0 <= end < size else b""
-    if end != size and (later != 1 or not rest.rstrip(b"\r\n").endswith(b"%%EOF")):
+    last = rest.rfind(b"startxref")
+    if end != size and (later != 1 or last < 0 or not _FINAL_TRAILER.fullmatch(rest[last:])):
         findings.reasons.append(
             "bytes after the signed range: more than validation data was appended after the "
             "last document time stamp"

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from caseapp.api import bp as api_bp
     from caseapp.cases.views import bp as cases_bp
     from caseapp.evidence.views import bp as evidence_bp
+    from caseapp.export.pki_views import bp as pki_bp
     from caseapp.export.views import bp as export_bp
     from caseapp.shares.views import bp as shares_bp
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(pki_bp)
     app.register_blueprint(shares_bp)
     app.register_blueprint(api_bp)
 

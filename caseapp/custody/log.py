@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, object] = {
     "evidence.integrity_failed": _l("Integrity check failed"),
     "dossier.exported": _l("Dossier exported"),
     "dossier.downloaded": _l("Dossier downloaded"),
+    "dossier.renewed": _l("Dossier time stamp renewed"),
     "share.created": _l("Shared"),
     "share.opened": _l("Share opened"),
     "share.accepted": _l("Invitation accepted"),

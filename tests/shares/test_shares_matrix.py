@@ -32,6 +32,9 @@ ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "own
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {
     ("GET", "static"),
+    ("GET", "pki.ca_pem"),  # the instance CA and its CRL: public by design
+    ("GET", "pki.crl"),
+    ("GET", "pki.summary"),
     ("GET", "cases.dashboard"),
     ("GET", "cases.index"),
     ("GET", "cases.new"),

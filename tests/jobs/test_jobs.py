@@ -162,3 +162,16 @@ def test_a_job_stopped_too_often_is_given_up_without_running_again(app):
     db.session.expire_all()
     assert _job("crashy").state == "failed"
     assert gave_up[0][0] == "crashy"
+
+
+def test_the_job_lease_comes_from_the_settings_and_the_environment(instance_path, monkeypatch):
+    from caseapp import create_app
+
+    leases = []
+    for env in (None, "2.5"):
+        if env is not None:
+            monkeypatch.setenv("CASEAPP_JOB_LEASE_SECONDS", env)
+        app = create_app(instance_path=instance_path)
+        leases.append(app.extensions["caseapp"].jobs.lease_seconds)
+        app.extensions["caseapp"].vault.close()
+    assert leases == [60, 2.5]

@@ -298,12 +298,12 @@ class Checker:
         return report
 
 
-def sample_files() -> list[Path]:
+def sample_files(max_bytes: int) -> list[Path]:
     """Real files (emails, images, .msg, PDFs, chats) whose reading does some work."""
     if not SAMPLES.is_dir():
         return []
     files = [p for d in SAMPLE_DIRS for p in sorted((SAMPLES / d).rglob("*")) if p.is_file()]
-    return [p for p in files if p.stat().st_size <= 2 * 1024 * 1024]
+    return [p for p in files if p.stat().st_size <= max_bytes]
 
 
 def upload(instance: Instance, request: Request, name: str, data: bytes, seconds: float) -> None:
@@ -397,7 +397,9 @@ def play_round(
         # Started with the server: both take a couple of seconds to import, so the
         # rotation rewraps blobs while the work below is under way.
         rotation = instance.spawn("vault", "rotate-key")
+    began = time.monotonic()
     instance.start()
+    start_seconds = time.monotonic() - began
     kill_after = rng.uniform(0.05, args.max_kill_delay)
     if rng.random() < args.long_round_chance:
         # Now and then the server lives long enough for a build to finish, so kills also
@@ -464,7 +466,8 @@ def play_round(
     ups = sum(r.kind == "upload" for r in requests)
     dos = sum(r.kind == "dossier" for r in requests)
     return (
-        f"round {number}: killed at {kill_after:.2f} s; uploads {ups} ({uploads_cut} cut), "
+        f"round {number}: up in {start_seconds:.1f} s, killed {kill_after:.2f} s later; "
+        f"uploads {ups} ({uploads_cut} cut), "
         f"dossiers {dos} ({dossiers_cut} cut){rotate}; running at the kill: {reading} "
         f"reading, {building} build; {len(new)} new stray(s) (at most {allowed}); "
         f"{sum(report['in_use'].values())} blobs in use; verify, custody, sweep ok"
@@ -567,8 +570,11 @@ def main(argv: list[str] | None = None) -> int:
         cleanup = tempfile.TemporaryDirectory(prefix="caseapp-crash-")
         work = Path(cleanup.name)
     instance = Instance(work, args.lease)
+    # A SIGTERM (a CI timeout, `kill`) goes through the `finally` below like Ctrl+C, so
+    # no server is left running.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     totals = Totals()
-    samples = sample_files()
+    samples = sample_files(args.max_upload_kib * 1024)
     started = time.monotonic()
     print(
         f"crash test: {args.rounds} round(s), seed {seed}, instance {work / 'instance'}", flush=True
@@ -582,10 +588,13 @@ def main(argv: list[str] | None = None) -> int:
                 instance.start()
                 case_ids.append(instance.new_case(number))
                 instance.kill()
+            began = time.monotonic()
             line = play_round(number, rng, instance, case_ids[-1], args, samples, totals)
-            print(line, flush=True)
+            print(f"{line} ({time.monotonic() - began:.1f} s)", flush=True)
         number = 0
-        print(final_checks(instance, case_ids, totals, args.final_timeout), flush=True)
+        began = time.monotonic()
+        line = final_checks(instance, case_ids, totals, args.final_timeout)
+        print(f"{line} ({time.monotonic() - began:.1f} s)", flush=True)
     except CheckFailed as exc:
         where = f"round {number}" if number else "final checks"
         print(f"FAILED in {where} (seed {seed}): {exc}", flush=True)

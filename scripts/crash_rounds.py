@@ -458,11 +458,14 @@ def play_round(
     totals.rotations += rotation is not None
     totals.rotations_cut += rotation_cut
     totals.answered.extend(r for r in requests if r.status is not None)
-    rotate = (
-        ""
-        if rotation is None
-        else (", rotate-key killed" if rotation_cut else f", rotate-key exit {rotation.returncode}")
-    )
+    rotate = ""
+    if rotation is not None and not rotation_cut:
+        rotate = f", rotate-key exit {rotation.returncode}"
+    elif rotation is not None:
+        # A rotation records its target before it rewraps anything and forgets it when
+        # done: if the record is there, a later rotate-key must resume it.
+        midway = (instance.path / "instance" / "keys" / "master" / "rotation.json").exists()
+        rotate = ", rotate-key killed" + (" (rotation unfinished)" if midway else "")
     ups = sum(r.kind == "upload" for r in requests)
     dos = sum(r.kind == "dossier" for r in requests)
     return (

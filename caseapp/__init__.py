@@ -66,6 +66,7 @@ def _init_jobs(app: Flask, settings: Settings) -> None:
     runner = JobRunner(
         app,
         {"reading": settings.reading_threads, "dossier": settings.dossier_threads},
+        lease_seconds=settings.job_lease_seconds,
         inline=settings.jobs_inline,
     )
     app.extensions["caseapp"].jobs = runner

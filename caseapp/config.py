@@ -68,6 +68,10 @@ class Settings:
     reading_threads: int = 2
     dossier_threads: int = 1
     jobs_inline: bool = False
+    # How long a job stays claimed without a heartbeat: a job whose process died is
+    # taken over this long after its last renewal. The heartbeat renews every third of
+    # it, so short leases (the crash test uses a few seconds) only cost more renewals.
+    job_lease_seconds: float = 60.0
     # One reading budget per uploaded file, the files found inside it included.
     read_budget_seconds: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -122,6 +126,7 @@ _ENV_FIELDS = {
     "web_runs_jobs": bool,
     "reading_threads": int,
     "dossier_threads": int,
+    "job_lease_seconds": float,
     "read_budget_seconds": float,
 }
 

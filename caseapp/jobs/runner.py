@@ -223,13 +223,25 @@ class JobRunner:
                 release(engine, claim, error, retry_in=retry_in)
 
     def _give_up(self, engine: Any, claim: Claim, error: str) -> None:
+        # What giving up means for the subject (an item marked failed) commits *before*
+        # the job is marked failed. A process that dies between the two leaves the job
+        # claimable, so whoever takes it over gives up again (`on_give_up` must be
+        # idempotent). The other order left the subject waiting for ever behind a failed
+        # job: evidence `reading` for good (found by scripts/crash_rounds.py).
         handler = handler_for(claim.kind)
-        if release(engine, claim, error, retry_in=None) and handler and handler.on_give_up:
-            with self.app.app_context():
-                try:
-                    handler.on_give_up(self.app, claim.subject, error)
-                finally:
-                    db.session.remove()
+        if handler is not None and handler.on_give_up is not None:
+            try:
+                with self.app.app_context():
+                    try:
+                        handler.on_give_up(self.app, claim.subject, error)
+                    finally:
+                        db.session.remove()
+            except Exception:  # the lease runs out and the give-up is tried again
+                log.exception(
+                    "giving up job %s (%s %s) failed", claim.job_id, claim.kind, claim.subject
+                )
+                return
+        release(engine, claim, error, retry_in=None)
 
 
 @event.listens_for(Session, "after_commit")

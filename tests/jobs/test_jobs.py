@@ -176,3 +176,42 @@ def test_finished_jobs_are_pruned_after_their_keeping_time(app):
     assert removed == 1
     left = set(db.session.scalars(select(Job.subject)))
     assert left == {"new-done", "old-failed", "queued"}
+
+
+def test_the_job_lease_comes_from_the_settings_and_the_environment(instance_path, monkeypatch):
+    from caseapp import create_app
+
+    leases = []
+    for env in (None, "2.5"):
+        if env is not None:
+            monkeypatch.setenv("CASEAPP_JOB_LEASE_SECONDS", env)
+        app = create_app(instance_path=instance_path)
+        leases.append(app.extensions["caseapp"].jobs.lease_seconds)
+        app.extensions["caseapp"].vault.close()
+    assert leases == [60, 2.5]
+
+
+def test_a_give_up_cut_short_leaves_the_job_to_give_up_again(app):
+    calls = []
+
+    def dies_first_time(app, subject, error):
+        calls.append(subject)
+        if len(calls) == 1:  # as if the process died before its commit
+            raise RuntimeError("killed")
+
+    register_handler("test.crash", _explode, lane=LANE, max_attempts=1, on_give_up=dies_first_time)
+    enqueue(db.session, "test.crash", "stuck")
+    db.session.commit()
+    job = _job("stuck")
+    job.state, job.attempts = "running", 1
+    job.lease_owner, job.lease_expires_at = "dead", utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    runner = JobRunner(app, {LANE: 1}, lease_seconds=0.5)
+    runner.drain([LANE])
+    db.session.expire_all()
+    assert _job("stuck").state == "running"  # not failed while its subject is not
+    time.sleep(0.6)  # the lease of the give-up that died runs out
+    runner.drain([LANE])
+    db.session.expire_all()
+    assert _job("stuck").state == "failed"
+    assert calls == ["stuck", "stuck"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -145,3 +146,37 @@ def test_a_server_killed_mid_upload_leaves_no_row_without_its_blob(
     assert result.exit_code == 0, result.output
     sweep = run(app, "vault", "sweep", "--dry-run")
     assert "0 row(s) without a blob" in sweep.output
+
+
+def test_verify_json_tallies_every_kind_and_names_each_failure(app, stored):
+    clean = run(app, "vault", "verify", "--json")
+    assert clean.exit_code == 0
+    report = json.loads(clean.output)
+    assert report["failed"] == 0
+    assert report["checked"] >= 3
+    assert {kind["name"] for kind in report["kinds"]} >= {"evidence original", "dossier PDF"}
+    item = db.session.query(Evidence).first()
+    app.extensions["caseapp"].vault.store.delete(item.blob_id)
+    broken = run(app, "vault", "verify", "--json")
+    assert broken.exit_code == 1
+    [failure] = json.loads(broken.output)["failures"]
+    assert failure["blob_id"] == item.blob_id
+    assert failure["kind"] == "evidence original"
+    assert failure["problem"] == "blob missing from the store"
+
+
+def test_sweep_json_lists_strays_with_their_action_and_rows_without_blobs(app, stored):
+    vault = app.extensions["caseapp"].vault
+    vault.put_bytes("strayblob0000000000000", b"orphan")
+    gone = db.session.query(Evidence).first()
+    vault.store.delete(gone.blob_id)
+    result = run(app, "vault", "sweep", "--dry-run", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["dry_run"] is True
+    assert [(s["blob_id"], s["action"]) for s in report["strays"]] == [
+        ("strayblob0000000000000", "kept")
+    ]
+    assert [m["blob_id"] for m in report["missing"]] == [gone.blob_id]
+    assert report["in_use"]["evidence original"] >= 3
+    assert vault.store.exists("strayblob0000000000000")

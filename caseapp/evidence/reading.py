@@ -82,11 +82,13 @@ def run_reading(claim: Claim) -> None:
                     f"more than {limits.max_children} files inside: the rest were not extracted"
                 )
             children_left -= len(taken)
+            if taken:
+                claim.check(session)
             for child in taken:
                 _record_child(session, rt, item, uploader, child)
             session.refresh(item)
         queue.extend(child.id for child in item.children)
-        _commit_reading(session, rt, item, result)
+        _commit_reading(session, rt, item, result, claim)
     claim.finish(session)
     session.commit()
 
@@ -164,12 +166,19 @@ def _nothing_read(result: ParseResult) -> bool:
 
 
 def _commit_reading(
-    session: DbSession, rt: Runtime, evidence: Evidence, result: ParseResult
+    session: DbSession,
+    rt: Runtime,
+    evidence: Evidence,
+    result: ParseResult,
+    claim: Claim | None = None,
 ) -> None:
-    """Store what was read and commit it; if that fails, its blobs go too (no strays)."""
+    """Store what was read and commit it (while `claim` still holds the job); if that
+    fails, its blobs go too (no strays)."""
     written: list[str] = []
     try:
         _store_reading(session, rt, evidence, result, written)
+        if claim is not None:
+            claim.check(session)
         session.commit()
     except BaseException:
         session.rollback()

@@ -98,6 +98,18 @@ class Claim:
     lease_seconds: float
     finished: bool = field(default=False)
 
+    def check(self, session: DbSession) -> None:
+        """Raise JobLost unless this claim still holds the job's lease.
+
+        For handlers that commit in steps: called before each step's commit, so a runner
+        whose lease lapsed stops before writing what the new holder writes too.
+        """
+        owner = session.scalar(
+            select(Job.lease_owner).where(Job.id == self.job_id, Job.state == "running")
+        )
+        if owner != self.token:
+            raise JobLost(self.job_id)
+
     def finish(self, session: DbSession) -> None:
         """Mark the job done inside the handler's final transaction (before its commit).
 

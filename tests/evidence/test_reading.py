@@ -200,3 +200,24 @@ def test_reading_state_of_a_case_that_is_not_yours_is_404(background_app, make_u
     stranger_case = make_case(make_user("stranger@example.org"))
     auth.login()
     assert auth.client.get(f"/cases/{stranger_case.id}/evidence/reading").status_code == 404
+
+
+def test_a_reader_whose_job_was_taken_over_stores_nothing(background_app, owner_api, samples):
+    from caseapp.evidence.reading import run_reading
+    from caseapp.jobs import JobLost
+    from caseapp.jobs.queue import claim_next
+
+    case_id = owner_api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
+    evidence_id = _upload(owner_api, case_id, email, "回复.eml").get_json()["id"]
+    lapsed = claim_next(background_app, db.engine, ["evidence.read"], lease_seconds=0.1)
+    time.sleep(0.2)
+    holder = claim_next(background_app, db.engine, ["evidence.read"], lease_seconds=60)
+    assert holder is not None
+    blobs_before = set(background_app.extensions["caseapp"].vault.store.list())
+    with pytest.raises(JobLost):
+        run_reading(lapsed)
+    db.session.rollback()
+    assert set(background_app.extensions["caseapp"].vault.store.list()) == blobs_before
+    assert db.session.get(Evidence, evidence_id).derivatives == []

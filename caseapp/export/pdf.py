@@ -17,11 +17,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PIL import Image, ImageOps
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from caseapp.export.context import DossierContext, ImageRef
+from caseapp.export.exhibits import ImageRefused, Rendition, render
 from caseapp.export.html import (
     EVIDENCE_SCHEME,
     MAX_IMAGES_PER_ITEM,
@@ -38,9 +38,6 @@ from caseapp.export.manifest import (
 
 ORIGINAL_SCHEME = "caseapp-original"
 MANIFEST_URL = "caseapp-manifest:manifest.json"
-MAX_IMAGE_SIDE = 1600
-MAX_IMAGE_PIXELS = 64_000_000
-_PASS_THROUGH_TYPES = {"image/jpeg", "image/png"}
 _READ_CHUNK = 1024 * 1024
 _IMAGE_WORKERS = min(4, os.cpu_count() or 1)
 
@@ -66,7 +63,8 @@ class DossierFetcher(URLFetcher):
         self.refused: list[str] = []
         self.original_errors: list[str] = []
         self.embedded: set[int] = set()
-        self._images: dict[str, Future[tuple[bytes, str]]] = {}
+        self._images: dict[str, Future[list[Rendition]]] = {}
+        self._served: dict[str, set[int]] = {}
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         """Answer one URL WeasyPrint asks for, or raise `FetchRefused`."""
@@ -101,20 +99,28 @@ class DossierFetcher(URLFetcher):
         """
         for item in self._ctx.evidence:
             for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM]):
-                url = f"{EVIDENCE_SCHEME}:{item.number}/{index}"
-                self._images[url] = pool.submit(_prepare_ref, image)
+                self._images[f"{item.number}/{index}"] = pool.submit(_render_ref, image)
 
     def _image(self, url: str, rest: str) -> URLFetcherResponse:
-        pending = self._images.pop(url, None)
-        if pending is not None:
-            data, media_type = pending.result()
-        else:
-            number, _, index = rest.partition("/")
+        # rest is "<evidence number>/<image index>/<slice index>"; a picture's slices are
+        # made together and each is handed out once, then forgotten.
+        key, _, part = rest.rpartition("/")
+        pending = self._images.get(key)
+        if pending is None:
+            number, _, index = key.partition("/")
             item = self._ctx.evidence_by_number(int(number))
             if item is None:
                 raise FetchRefused(f"no evidence {number!r}")
-            data, media_type = _prepare_ref(item.images[int(index)])
-        return URLFetcherResponse(url, data, {"Content-Type": media_type})
+            pending = Future()
+            pending.set_result(_render_ref(item.images[int(index)]))
+            self._images[key] = pending
+        renditions = pending.result()
+        served = self._served.setdefault(key, set())
+        served.add(int(part))
+        if len(served) >= len(renditions):
+            del self._images[key], self._served[key]
+        rendition = renditions[int(part)]
+        return URLFetcherResponse(url, rendition.data, {"Content-Type": rendition.media_type})
 
     def _original(self, url: str, rest: str) -> URLFetcherResponse:
         item = self._ctx.evidence_by_number(int(rest))
@@ -133,37 +139,11 @@ class DossierFetcher(URLFetcher):
         return URLFetcherResponse(url, buffer.getvalue(), {"Content-Type": item.media_type})
 
 
-def prepare_image(data: bytes, media_type: str) -> tuple[bytes, str]:
-    """An image ready for the PDF: upright, at most MAX_IMAGE_SIDE pixels a side.
-
-    Small upright JPEGs and PNGs pass through untouched; everything else is decoded once
-    (with a pixel bound against decompression bombs) and re-encoded.
-    """
-    with Image.open(io.BytesIO(data)) as probe:
-        if probe.width * probe.height > MAX_IMAGE_PIXELS:
-            raise FetchRefused("image too large to render")
-        orientation = probe.getexif().get(0x0112, 1)
-        if (
-            media_type in _PASS_THROUGH_TYPES
-            and max(probe.size) <= MAX_IMAGE_SIDE
-            and orientation in (0, 1)
-        ):
-            return data, media_type
-        # Shrink first (thumbnail lets the JPEG decoder scale while decoding), then turn
-        # upright: the box is square, so the order does not change the result.
-        probe.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.BILINEAR,
-                        reducing_gap=2.0)
-        image = ImageOps.exif_transpose(probe) if orientation not in (0, 1) else probe
-        out = io.BytesIO()
-        if image.mode in ("RGBA", "LA", "P"):
-            image.save(out, "PNG", optimize=False)
-            return out.getvalue(), "image/png"
-        image.convert("RGB").save(out, "JPEG", quality=82)
-        return out.getvalue(), "image/jpeg"
-
-
-def _prepare_ref(image: ImageRef) -> tuple[bytes, str]:
-    return prepare_image(image.read(), image.media_type)
+def _render_ref(image: ImageRef) -> list[Rendition]:
+    try:
+        return render(image.read(), image.media_type)
+    except ImageRefused as exc:
+        raise FetchRefused(str(exc)) from exc
 
 
 def _pdf_date(moment: datetime) -> datetime:

@@ -13,6 +13,7 @@ import io
 import logging
 import mimetypes
 import os
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ ORIGINAL_SCHEME = "caseapp-original"
 MANIFEST_URL = "caseapp-manifest:manifest.json"
 _READ_CHUNK = 1024 * 1024
 _IMAGE_WORKERS = min(4, os.cpu_count() or 1)
+_IMAGES_AHEAD = 2 * _IMAGE_WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ class DossierFetcher(URLFetcher):
         self.embedded: set[int] = set()
         self._images: dict[str, Future[list[Rendition]]] = {}
         self._served: dict[str, set[int]] = {}
+        self._queue: deque[tuple[str, ImageRef]] = deque()
+        self._pool: ThreadPoolExecutor | None = None
+        self._done: set[str] = set()
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         """Answer one URL WeasyPrint asks for, or raise `FetchRefused`."""
@@ -92,14 +97,26 @@ class DossierFetcher(URLFetcher):
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
 
     def prefetch_images(self, pool: ThreadPoolExecutor) -> None:
-        """Start preparing every image the dossier shows, on `pool`, before layout asks.
+        """Prepare the dossier's images on `pool`, in document order, a few ahead of layout.
 
         Pillow releases the GIL while decoding and scaling, so this overlaps with WeasyPrint
-        parsing and styling the document on another core.
+        parsing and laying out the document on another core. At most `_IMAGES_AHEAD`
+        pictures are being made or waiting at once: a case of hundreds of full-resolution
+        photos never holds them all in memory.
         """
-        for item in self._ctx.evidence:
-            for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM]):
-                self._images[f"{item.number}/{index}"] = pool.submit(_render_ref, image)
+        self._pool = pool
+        self._queue.extend(
+            (f"{item.number}/{index}", image)
+            for item in sorted(self._ctx.evidence, key=lambda e: e.number)
+            for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM])
+        )
+        self._fill()
+
+    def _fill(self) -> None:
+        while self._pool is not None and self._queue and len(self._images) < _IMAGES_AHEAD:
+            key, image = self._queue.popleft()
+            if key not in self._images and key not in self._done:
+                self._images[key] = self._pool.submit(_render_ref, image)
 
     def _image(self, url: str, rest: str) -> URLFetcherResponse:
         # rest is "<evidence number>/<image index>/<slice index>"; a picture's slices are
@@ -112,15 +129,28 @@ class DossierFetcher(URLFetcher):
             if item is None:
                 raise FetchRefused(f"no evidence {number!r}")
             pending = Future()
-            pending.set_result(_render_ref(item.images[int(index)]))
             self._images[key] = pending
-        renditions = pending.result()
+            try:
+                pending.set_result(_render_ref(item.images[int(index)]))
+            except FetchRefused as exc:
+                pending.set_exception(exc)
+        try:
+            renditions = pending.result()
+        except FetchRefused:
+            self._forget(key)
+            raise
         served = self._served.setdefault(key, set())
         served.add(int(part))
         if len(served) >= len(renditions):
-            del self._images[key], self._served[key]
+            self._forget(key)
         rendition = renditions[int(part)]
         return URLFetcherResponse(url, rendition.data, {"Content-Type": rendition.media_type})
+
+    def _forget(self, key: str) -> None:
+        self._images.pop(key, None)
+        self._served.pop(key, None)
+        self._done.add(key)
+        self._fill()
 
     def _original(self, url: str, rest: str) -> URLFetcherResponse:
         item = self._ctx.evidence_by_number(int(rest))

@@ -148,3 +148,33 @@ def test_long_screenshot_is_legible_across_pages_and_never_interpolated(
         assert pages_with_slices == len(slices)  # one slice per page
     finally:
         document.close()
+
+
+def test_images_are_prepared_a_few_ahead_of_layout_and_each_only_once(
+    zh_context: DossierContext, tmp_path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from caseapp.export.pdf import _IMAGES_AHEAD, DossierFetcher
+
+    picture = _encode(Image.new("RGB", (60, 40), (10, 120, 200)), "JPEG")
+    reads: list[int] = []
+
+    def reader(number: int):
+        return lambda: reads.append(number) or picture
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(picture)
+    items = [
+        evidence_item(n, path, kind="image",
+                      images=[ImageRef("image/jpeg", reader(n), width=60, height=40)])
+        for n in range(1, 4 * _IMAGES_AHEAD)
+    ]
+    fetcher = DossierFetcher(replace(zh_context, evidence=items), None, b"{}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fetcher.prefetch_images(pool)
+        pool.submit(lambda: None).result()
+        assert len(reads) <= _IMAGES_AHEAD
+        for item in items:
+            assert fetcher.fetch(f"caseapp-evidence:{item.number}/0/0").read() == picture
+    assert sorted(reads) == [item.number for item in items]

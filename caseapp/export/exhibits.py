@@ -151,7 +151,7 @@ def _decode(
 def _encode(image: Image.Image, as_png: bool) -> Rendition:
     out = io.BytesIO()
     if as_png:
-        image.save(out, "PNG", compress_level=6)
+        image.save(out, "PNG", compress_level=1)  # WeasyPrint compresses it again for the PDF
         return Rendition(out.getvalue(), "image/png")
     image.convert("L" if image.mode in ("L", "LA") else "RGB").save(
         out, "JPEG", quality=JPEG_QUALITY

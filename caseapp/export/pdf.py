@@ -36,6 +36,7 @@ from caseapp.export.manifest import (
     build_manifest,
     manifest_bytes,
 )
+from caseapp.export.memory import release_large_buffers
 
 ORIGINAL_SCHEME = "caseapp-original"
 MANIFEST_URL = "caseapp-manifest:manifest.json"
@@ -191,6 +192,7 @@ def render_pdf(
     Raises `OriginalMismatch` if an original read from its provider does not match the
     SHA-256 and size on record: a dossier must never attach bytes its index does not describe.
     """
+    release_large_buffers()
     manifest = manifest_bytes(build_manifest(ctx))
     fetcher = DossierFetcher(ctx, static_dir, manifest)
     when = _pdf_date(ctx.generated_at)

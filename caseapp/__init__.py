@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
+from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
 from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseapp.request_body import BoundedRequest
 from caseapp.runtime import Runtime
 from caseapp.vault.references import ReferenceRegistry
 
@@ -36,6 +38,7 @@ def create_app(
     """
     settings = load_settings(instance_path, config)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
+    app.request_class = BoundedRequest  # chunked bodies over the limit are refused, not cut
     app.config.update(settings.flask_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
 
@@ -128,6 +131,6 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -22,7 +22,11 @@ DEFAULT_CONFIG = """\
 # caseapp instance settings. Environment variables CASEAPP_<NAME> override these.
 # database_url = "postgresql+psycopg://caseapp@localhost/caseapp"
 # max_upload_bytes = 536870912
-# tsa_url = "https://tsa.example.org/tsr"
+# public_url = "https://cases.example.org"   # also the CRL address in new certificates
+# signer_name = "caseapp dossier signing"     # names in the instance's certificates
+# organisation = "caseapp"
+# tsa_urls = ["https://tsa.example.org/tsr"]  # external RFC 3161 authorities, in order
+# tsa_accredited = []                         # those of tsa_urls that are accredited
 """
 
 
@@ -54,6 +58,7 @@ def initialise_instance(instance: Path) -> list[str]:
     from flask_migrate import upgrade
 
     from caseapp import create_app
+    from caseapp.config import load_settings
     from caseapp.custody.chain import HEAD_KEY_FILE, HeadKey
     from caseapp.export.signing import create_signing_identity
     from caseapp.vault.setup import create_key_ring
@@ -73,9 +78,10 @@ def initialise_instance(instance: Path) -> list[str]:
     if not (keys / HEAD_KEY_FILE).exists():
         HeadKey.load_or_create(keys)
         created.append("custody head key")
-    if not (keys / "signing.key").exists():
-        created.append("signing and time stamp keys")
-    create_signing_identity(keys, common_name=f"caseapp instance {instance.name}")
+    settings = load_settings(instance)
+    created += create_signing_identity(
+        keys, settings.signer_name, settings.organisation, settings.public_url
+    )
     (instance / "vault").mkdir(mode=0o700, exist_ok=True)
     app = create_app(instance_path=instance)
     with app.app_context():
@@ -188,6 +194,7 @@ def register_commands(app: Flask) -> None:
     from caseapp.custody.cli import custody_group
     from caseapp.demo import demo_command
     from caseapp.export.cli import export_command
+    from caseapp.export.pki_cli import dossier_group, signing_group
     from caseapp.jobs.cli import jobs_command, worker_command
     from caseapp.vault.cli import vault_group
 
@@ -197,6 +204,8 @@ def register_commands(app: Flask) -> None:
         custody_group,
         vault_group,
         export_command,
+        signing_group,
+        dossier_group,
         demo_command,
         worker_command,
         jobs_command,

@@ -38,8 +38,21 @@ class Settings:
     vault_path: Path
     keys_path: Path
     max_upload_bytes: int = 512 * 1024 * 1024
+    # Every body but an evidence upload's is read into memory (JSON, forms): bound it.
+    max_body_bytes: int = 1024 * 1024
     parse_max_bytes: int = 64 * 1024 * 1024
-    tsa_url: str | None = None
+    tsa_url: str | None = None  # the old one-authority form of `tsa_urls`
+    # External RFC 3161 authorities, asked in order (see docs/dossier.md); empty: the
+    # instance's own authority. `tsa_accredited`: those the operator declares accredited.
+    tsa_urls: tuple[str, ...] = ()
+    tsa_accredited: tuple[str, ...] = ()
+    tsa_policy_oid: str | None = None  # default: keys/tsa-policy-oid, made by `caseapp init`
+    # Names in the instance's certificates (never the folder name).
+    signer_name: str = "caseapp dossier signing"
+    organisation: str = "caseapp"
+    # The instance's public address (https://cases.example.org): links in mail and shares,
+    # and the CRL distribution point in the certificates the instance CA issues.
+    public_url: str | None = None
     ratelimit_enabled: bool = True
     login_rate_limit: str = "10 per minute"
     session_cookie_secure: bool = False
@@ -60,13 +73,24 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def engine_options(self) -> dict[str, Any]:
+        """SQLAlchemy engine options: a roomier pool for SQLite, whose connections are
+        cheap, so a burst of requests plus the job threads never waits for one."""
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            options |= {"pool_size": 10, "max_overflow": 40}
+        return options
+
+    @property
     def flask_config(self) -> dict[str, Any]:
         """The subset Flask and its extensions read from ``app.config``."""
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "MAX_CONTENT_LENGTH": None,  # uploads stream; the evidence view enforces the limit
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options,
+            # Werkzeug stops reading past this, with or without a Content-Length (413). The
+            # evidence uploads stream into the vault and raise it to their own limit.
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
@@ -85,7 +109,14 @@ class Settings:
 _ENV_FIELDS = {
     "database_url": str,
     "max_upload_bytes": int,
+    "max_body_bytes": int,
     "tsa_url": str,
+    "tsa_urls": list,
+    "tsa_accredited": list,
+    "tsa_policy_oid": str,
+    "signer_name": str,
+    "organisation": str,
+    "public_url": str,
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
     "web_runs_jobs": bool,
@@ -97,6 +128,16 @@ _ENV_FIELDS = {
 
 def _parse_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _url_list(name: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(url, str) and url.startswith(("http://", "https://")) for url in value
+    ):
+        raise ConfigError(f"{name} must be a list of http(s) URLs")
+    return tuple(value)
 
 
 def load_settings(
@@ -114,8 +155,18 @@ def load_settings(
     for name, kind in _ENV_FIELDS.items():
         raw = os.environ.get(f"CASEAPP_{name.upper()}")
         if raw is not None:
-            values[name] = _parse_bool(raw) if kind is bool else kind(raw)
+            if kind is bool:
+                values[name] = _parse_bool(raw)
+            elif kind is list:
+                values[name] = raw.replace(",", " ").split()
+            else:
+                values[name] = kind(raw)
     values.update(overrides or {})
+    for name in ("tsa_urls", "tsa_accredited"):
+        if name in values:
+            values[name] = _url_list(name, values[name])
+    if values.get("tsa_url") and not values.get("tsa_urls"):
+        values["tsa_urls"] = (values["tsa_url"],)
 
     secret_file = instance / SECRET_KEY_FILE
     if "secret_key" not in values:

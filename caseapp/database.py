@@ -6,15 +6,17 @@ naive UTC (portable across SQLite and PostgreSQL) and always handed back aware.
 
 from __future__ import annotations
 
+import logging
 import secrets
-import time
-from collections.abc import Callable
+import sqlite3
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.sql.dml import Update
 
 # What services take as their unit of work: a plain session (tests, workers) or
 # Flask-SQLAlchemy's request-scoped proxy for one.
@@ -81,27 +83,89 @@ def id_column() -> Mapped[str]:
     return mapped_column(String(ID_LENGTH), primary_key=True, default=new_id)
 
 
-T = TypeVar("T")
+# SQLite connections wait this long for a lock before "database is locked" (caseapp
+# sets it on every new connection).
+SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
-def commit_retrying(session: DbSession, work: Callable[[], T], attempts: int = 6) -> T:
-    """Run `work` and commit it, again from the start if a concurrent writer won a race.
+def lock_case(session: DbSession, case_id: str) -> None:
+    """Make the session's transaction the one writer of this case, waiting for any other.
 
-    Appends take the next number of a sequence (custody seq, evidence number); two
-    requests can read the same "next" at once. The unique constraints make the loser
-    fail (IntegrityError; on SQLite also a stale-snapshot OperationalError) instead of
-    forking the sequence; the loser then rolls back and re-reads. The session must hold
-    nothing uncommitted when this is called.
+    Call it before reading what a case-local number is taken from (the highest evidence
+    number, the custody head): the lock lasts until the transaction commits or rolls
+    back, so the read and the inserts after it see no rival, and a rival waits here
+    instead of failing later. Calling it again in the same transaction costs nothing.
+
+    SQLite: `BEGIN IMMEDIATE` takes the database's one writer lock up front, waiting up
+    to busy_timeout for the writer before. It has to come before the transaction reads:
+    a deferred transaction that read, then writes after another writer committed, fails
+    at once with SQLITE_BUSY(_SNAPSHOT), busy_timeout or not. pysqlite's default
+    (legacy) transaction handling, which we keep, runs reads outside any transaction
+    and opens one only at the first INSERT/UPDATE/DELETE, whose lock wait does honour
+    busy_timeout. So the DBAPI connection is either in no transaction (then we begin
+    it IMMEDIATE here, whatever the session read before) or in one that has written,
+    which already holds the lock. We deliberately do not use SQLAlchemy's recipe of
+    emitting BEGIN ourselves on every transaction: that opens each one at its first
+    SELECT, and every other read-then-write (a login, a token's last use) would then
+    fail under concurrent writes in exactly the way this avoids.
+
+    PostgreSQL: `SELECT ... FOR UPDATE` on the case row, so only writers of the same
+    case wait for each other; the reads after it (READ COMMITTED) see what they committed.
     """
-    attempt = 0
-    while True:
-        try:
-            result = work()
-            session.commit()
-            return result
-        except (IntegrityError, OperationalError):
-            session.rollback()
-            attempt += 1
-            if attempt >= attempts:
-                raise
-            time.sleep(0.02 * attempt)
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection):
+        if not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    cases = Base.metadata.tables["case"]
+    session.execute(select(cases.c.id).where(cases.c.id == case_id).with_for_update())
+
+
+# How long bookkeeping waits for a busy database before it gives up (see write_aside).
+ASIDE_LOCK_WAIT_MS = 250
+_log = logging.getLogger(__name__)
+
+
+def write_aside(session: DbSession, statement: Update) -> bool:
+    """Run one small bookkeeping UPDATE in its own transaction, committed at once.
+
+    For what a read-only request notes about itself (a login session last seen, a token
+    last used). Done in the request's own session, the write would hold SQLite's write
+    lock through the rest of the request (every other writer waits or fails with
+    "database is locked") and would then be rolled back with the GET, so it never
+    landed. Here it uses a connection of its own and leaves `session` untouched.
+
+    Bookkeeping is not worth stalling or failing a page for: it waits for the lock only
+    briefly, and any database error is logged and swallowed. Returns whether a row
+    changed.
+    """
+    engine = session.get_bind().engine  # a bound Connection names its Engine too
+    try:
+        with engine.connect() as connection:
+            _wait_briefly(connection)
+            try:
+                changed = connection.execute(statement).rowcount > 0
+                connection.commit()
+            finally:
+                connection.rollback()
+                _wait_briefly(connection, restore=True)
+    except OperationalError as exc:  # locked or busy: the next request will do it
+        _log.debug("bookkeeping skipped: %s", exc)
+        return False
+    except SQLAlchemyError:
+        _log.warning("bookkeeping failed", exc_info=True)
+        return False
+    return changed
+
+
+def _wait_briefly(connection: Connection, restore: bool = False) -> None:
+    # SQLite's busy timeout is per connection (15 s, set on connect): shorten it for the
+    # bookkeeping, then put it back before the connection returns to the pool.
+    # PostgreSQL's SET LOCAL ends with the transaction by itself.
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        wait = SQLITE_BUSY_TIMEOUT_MS if restore else ASIDE_LOCK_WAIT_MS
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+    elif dialect == "postgresql" and not restore:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ASIDE_LOCK_WAIT_MS)}")

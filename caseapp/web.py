@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caseapp.extensions import db, login_manager
 from caseapp.timezones import format_local, input_value, parse_time, wall_time, zone_assumed
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from caseapp.api import bp as api_bp
     from caseapp.cases.views import bp as cases_bp
     from caseapp.evidence.views import bp as evidence_bp
+    from caseapp.export.pki_views import bp as pki_bp
     from caseapp.export.views import bp as export_bp
     from caseapp.shares.views import bp as shares_bp
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(pki_bp)
     app.register_blueprint(shares_bp)
     app.register_blueprint(api_bp)
 
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
 
     app.after_request(_security_headers)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -125,6 +128,15 @@ def _http_error(error: HTTPException) -> Any:
     if wants_json():
         return json_error(status, _CODES.get(status, "error"), error.description or error.name)
     return render_template("errors/error.html", status=status, error=error), status
+
+
+def _too_large(error: RequestEntityTooLarge) -> Any:
+    # Raised by Werkzeug as it reads past request.max_content_length (or sees a larger
+    # Content-Length), wherever the body is first read: CSRF check, form, JSON.
+    if wants_json():
+        limit = request.max_content_length
+        return json_error(413, "too_large", f"the request body is limited to {limit} bytes")
+    return render_template("errors/error.html", status=413, error=error), 413
 
 
 def _csrf_error(error: CSRFError) -> Any:

@@ -9,12 +9,15 @@ migrations and key generation each time.
 from __future__ import annotations
 
 import contextvars
+import http.client
+import json
 import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -79,11 +82,11 @@ class IsolatedClient(FlaskClient):
 def app(instance_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     """The application on this test's instance, inside an app context.
 
-    `@pytest.mark.app_settings(name=value)` changes settings for one test or module.
+    `@pytest.mark.settings(max_upload_bytes=...)` runs it with other settings.
     """
-    marker = request.node.get_closest_marker("app_settings")
-    settings = {**TEST_SETTINGS, **(marker.kwargs if marker else {})}
-    app = create_app(config=settings, instance_path=instance_path)
+    marker = request.node.get_closest_marker("settings")
+    overrides = marker.kwargs if marker else {}
+    app = create_app(config={**TEST_SETTINGS, **overrides}, instance_path=instance_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
@@ -246,6 +249,52 @@ def live_server(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+def post_chunked(
+    base_url: str, path: str, body: bytes, headers: dict[str, str], piece: int = 64 * 1024
+) -> tuple[int, bytes]:
+    """POST `body` to a live server with Transfer-Encoding: chunked (no Content-Length).
+
+    Returns the status and the response body.
+    """
+    url = urlsplit(base_url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
+    try:
+        pieces = (body[start : start + piece] for start in range(0, len(body), piece))
+        connection.request("POST", path, body=pieces, headers=headers, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def post_all_at_once(
+    base_url: str, posts: list[tuple[str, bytes, dict[str, str]]]
+) -> list[tuple[int, Any]]:
+    """Send every (path, body, headers) POST to the live server at the same moment, each
+    on its own connection and thread; (status, JSON body) for each, in the order given."""
+    host, port = base_url.removeprefix("http://").split(":")
+    start = threading.Barrier(len(posts))
+    answers: list[tuple[int, Any]] = [(0, None)] * len(posts)
+
+    def send(index: int, path: str, body: bytes, headers: dict[str, str]) -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=120)
+        start.wait()
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+            answers[index] = (response.status, json.loads(raw) if raw.startswith(b"{") else raw)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(i, *post)) for i, post in enumerate(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 @pytest.fixture(scope="module")

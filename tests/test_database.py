@@ -20,3 +20,39 @@ def test_ids_are_random_url_safe_and_never_look_like_an_option():
 def test_naive_times_are_refused_so_no_zone_is_ever_guessed():
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2024, 1, 1), None)
+
+
+def test_a_case_writer_makes_other_writers_wait_but_never_readers(app, case):
+    import threading
+    import time
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from caseapp.cases.models import Case
+    from caseapp.database import lock_case
+    from caseapp.extensions import db
+
+    case_id, engine = case.id, db.engine
+    timings: dict[str, float] = {}
+
+    def read_then_write() -> None:
+        with Session(engine) as other:
+            started = time.monotonic()
+            other.scalar(select(func.count()).select_from(Case))
+            timings["read"] = time.monotonic() - started
+            lock_case(other, case_id)
+            timings["lock"] = time.monotonic() - started
+            other.commit()
+
+    with Session(engine) as writer:
+        lock_case(writer, case_id)
+        lock_case(writer, case_id)  # again in the same transaction: nothing more to take
+        contender = threading.Thread(target=read_then_write)
+        contender.start()
+        time.sleep(0.5)
+        assert timings.get("read", 1.0) < 0.3  # the read did not wait for the writer
+        assert contender.is_alive()
+        writer.commit()
+    contender.join()
+    assert timings["lock"] >= 0.4

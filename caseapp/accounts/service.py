@@ -10,14 +10,21 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, utcnow, write_aside
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "cat_"  # noqa: S105 - a prefix, not a secret
 SESSION_IDLE_LIMIT = timedelta(days=14)
+# When a login was last seen and a token last used are noted at most this often: each note
+# is a write, and most requests only read.
+BOOKKEEPING_INTERVAL = timedelta(minutes=5)
+# Tokens are "cat_" + 43 URL-safe characters; anything far longer, or not printable ASCII,
+# cannot be one and is refused before it reaches a query.
+MAX_TOKEN_LENGTH = 256
 
 # Verifying against this keeps a login for an unknown email as slow as a real one.
 _DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105 - never a real credential
@@ -128,13 +135,27 @@ def start_session(session: DbSession, user: User) -> str:
 
 
 def load_session_user(session: DbSession, secret: str, now: datetime | None = None) -> User | None:
-    """The user of a live login session, or None when it ended or went idle too long."""
+    """The user of a live login session, or None when it ended or went idle too long.
+
+    Runs on every request, GETs included, so `session` is only read: when the login was
+    last seen is noted at most every BOOKKEEPING_INTERVAL, in a transaction of its own
+    that commits at once (`write_aside`).
+    """
     now = now or utcnow()
     login = session.get(LoginSession, _digest(secret))
     if login is None or now - login.last_seen_at > SESSION_IDLE_LIMIT:
         return None
-    if now - login.last_seen_at > timedelta(minutes=5):
-        login.last_seen_at = now
+    if now - login.last_seen_at > BOOKKEEPING_INTERVAL:
+        noted = write_aside(
+            session,
+            update(LoginSession)
+            .where(LoginSession.id == login.id)
+            .where(LoginSession.last_seen_at < now - BOOKKEEPING_INTERVAL)
+            .values(last_seen_at=now),
+        )
+        if noted:
+            # What the database now holds, without making it a change of this session.
+            set_committed_value(login, "last_seen_at", now)
     login.user.current_session_id = secret
     return login.user
 
@@ -167,12 +188,34 @@ def create_token(session: DbSession, user: User, label: str = "") -> str:
     return token
 
 
-def user_for_token(session: DbSession, token: str) -> User | None:
-    """The owner of a bearer token, or None."""
+def user_for_token(session: DbSession, token: str, now: datetime | None = None) -> User | None:
+    """The owner of a bearer token, or None for anything that is not a live token.
+
+    The header is untrusted text: non-ASCII, control characters or a huge value are
+    simply not a token. When the token was last used is noted at most every
+    BOOKKEEPING_INTERVAL, in its own transaction (`write_aside`); `session` is only read.
+    """
+    if not (0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.isprintable()):
+        return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None:
         return None
-    row.last_used_at = utcnow()
+    now = now or utcnow()
+    if row.last_used_at is None or now - row.last_used_at > BOOKKEEPING_INTERVAL:
+        noted = write_aside(
+            session,
+            update(ApiToken)
+            .where(ApiToken.id == row.id)
+            .where(
+                or_(
+                    ApiToken.last_used_at.is_(None),
+                    ApiToken.last_used_at < now - BOOKKEEPING_INTERVAL,
+                )
+            )
+            .values(last_used_at=now),
+        )
+        if noted:
+            set_committed_value(row, "last_used_at", now)
     return row.user
 
 

@@ -23,7 +23,6 @@ def _authenticate() -> None:
     )
     if user is None:
         abort(401, description="missing or invalid bearer token")
-    db.session.commit()  # keep last_used_at
     g.api_user = user
 
 

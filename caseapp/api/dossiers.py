@@ -9,7 +9,6 @@ from flask import Response, jsonify, url_for
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import json_body
-from caseapp.database import commit_retrying
 from caseapp.export import service as dossiers
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
@@ -88,10 +87,8 @@ def _download(dossier_id: str, which: str) -> Response:
     access, dossier = _load(dossier_id)
     require_dossier_files(access)
     chunks = dossiers.open_file(runtime().vault, dossier, which)
-    commit_retrying(
-        db.session,
-        lambda: record_dossier_download(db.session, runtime().head_key, access, dossier, which),
-    )
+    record_dossier_download(db.session, runtime().head_key, access, dossier, which)
+    db.session.commit()
     return dossier_response(chunks, dossier, which)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
@@ -25,8 +26,25 @@ class BadRequestBody(Exception):
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or BadRequestBody."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or BadRequestBody.
+
+    The one place API bodies are parsed, so the one place malformed input is turned
+    into a 400 rather than an error page: Werkzeug stops reading at max_body_bytes (413);
+    the bytes must be UTF-8 (json would accept some invalid sequences, e.g. encoded
+    surrogates, that no database column can store); nesting past the parser's depth
+    raises RecursionError, not ValueError, so it is caught here too.
+    """
+    if not request.is_json:
+        raise BadRequestBody("the body must be a JSON object")
+    try:
+        text = request.get_data().decode("utf-8-sig")
+        data = json.loads(text)
+        # "\ud800" is valid JSON but no valid text; re-encoding finds any lone surrogate.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeError as exc:
+        raise BadRequestBody("the body must be UTF-8 text") from exc
+    except (ValueError, RecursionError) as exc:
+        raise BadRequestBody("the body must be a JSON object") from exc
     if not isinstance(data, dict):
         raise BadRequestBody("the body must be a JSON object")
     return data

@@ -10,12 +10,12 @@ from flask import Response, jsonify, request
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args, page_json, user_zone
-from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
+from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
 from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
 from caseapp.shares.service import look_fields, record_look
@@ -64,7 +64,7 @@ def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
         runtime(),
         case,
         api_user(),
-        request.stream,
+        upload_stream(),
         request.content_type,
         request.content_length,
         user_zone(),
@@ -88,12 +88,8 @@ def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
 def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     body = evidence_json(item, with_reading=True, visible=access.sees)
-    commit_retrying(
-        db.session,
-        lambda: record_look(
-            db.session, runtime().head_key, look_fields(access, item), "evidence.viewed"
-        ),
-    )
+    record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
+    db.session.commit()
     return jsonify(body)
 
 

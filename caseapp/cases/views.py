@@ -39,7 +39,9 @@ def _vocabulary() -> dict[str, object]:
         "CATEGORY_BY_CODE": CATEGORY_BY_CODE,
         "ACTION_LABELS": ACTION_LABELS,
         "KIND_LABELS": KIND_LABELS,
-        "action_form": ActionForm,
+        # Only ever rendered for its CSRF token: never read the request body for it (an
+        # error page for a body refused as too large would read it again).
+        "action_form": lambda: ActionForm(formdata=None),
     }
 
 

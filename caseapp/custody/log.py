@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from caseapp.custody.chain import GENESIS_HASH, HeadKey, canonical_json, entry_hash
 from caseapp.custody.models import CustodyEntry, CustodyHead
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, lock_case, utcnow
 
 # The actions the log knows, in the words the case page shows.
 ACTION_LABELS: dict[str, object] = {
@@ -30,6 +30,7 @@ ACTION_LABELS: dict[str, object] = {
     "evidence.integrity_failed": _l("Integrity check failed"),
     "dossier.exported": _l("Dossier exported"),
     "dossier.downloaded": _l("Dossier downloaded"),
+    "dossier.renewed": _l("Dossier time stamp renewed"),
     "share.created": _l("Shared"),
     "share.opened": _l("Share opened"),
     "share.accepted": _l("Invitation accepted"),
@@ -64,14 +65,20 @@ def record(
 ) -> CustodyEntry:
     """Append one entry to the case's log and re-sign its head.
 
-    The head row is locked (``FOR UPDATE`` on PostgreSQL) so two appends cannot take
-    the same sequence number; the unique (case, seq) constraint is the backstop that
-    makes a forked chain impossible even where row locks do not exist.
+    Safe by itself, so no caller has to prepare its transaction: `lock_case` first
+    makes this transaction the case's one writer (waiting for any other, never
+    failing), without ending it, so the entry still commits or rolls back with the
+    caller's change. The head is then read afresh (not from the session's identity
+    map, which may hold an older one) and the next seq is free. The unique (case, seq)
+    constraint stays as the backstop that makes a forked chain impossible.
     """
     if action not in ACTIONS:
         raise UnknownAction(action)
+    lock_case(session, case_id)
     head = session.execute(
-        select(CustodyHead).where(CustodyHead.case_id == case_id).with_for_update()
+        select(CustodyHead)
+        .where(CustodyHead.case_id == case_id)
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     seq = head.seq + 1 if head else 1
     prev_hash = head.hash if head else GENESIS_HASH

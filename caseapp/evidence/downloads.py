@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
-from caseapp.database import commit_retrying
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
@@ -82,9 +81,8 @@ def original_download(access: CaseAccess, item: Evidence) -> Response:
     fields = look_fields(access, item)
 
     def log(action: str, **extra: int) -> None:
-        commit_retrying(
-            db.session, lambda: record_look(db.session, rt.head_key, fields, action, **extra)
-        )
+        record_look(db.session, rt.head_key, fields, action, **extra)
+        db.session.commit()
 
     try:
         chunks = evidence_service.open_original(rt.vault, item)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
-from caseapp.database import DbSession, commit_retrying, new_id
+from caseapp.database import DbSession, lock_case, new_id
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.reading import queue_reading
 from caseapp.evidence.sniff import HEAD_BYTES, sniff
@@ -48,6 +48,9 @@ def take_upload(
 
     UploadError or InvalidFields when refused; then nothing of it stays stored.
     """
+    # Streaming a large file takes a while: give the database connection back to the
+    # pool meanwhile (the session holds nothing uncommitted; `case` and `user` reload).
+    session.rollback()
     upload = receive_upload(
         stream,
         content_type,
@@ -89,8 +92,20 @@ def add_upload(
     upload: ReceivedUpload,
     values: dict[str, Any],
 ) -> list[Evidence]:
-    """Record every file of an upload in the case, each with its reading job."""
-    return [_record(session, rt, case.id, user, received, values) for received in upload.files]
+    """Record every file of an upload in the case, each with its reading job.
+
+    When one file cannot be recorded, the blobs of those not recorded yet are deleted
+    too (its own `record_file` deletes): what stays is only what has a row.
+    """
+    added: list[Evidence] = []
+    for index, received in enumerate(upload.files):
+        try:
+            added.append(record_file(session, rt, case.id, user, received, values))
+        except BaseException:
+            for left in upload.files[index + 1 :]:
+                rt.vault.delete(left.blob.blob_id)
+            raise
+    return added
 
 
 def _display_name(filename: str, fallback: str) -> str:
@@ -123,27 +138,23 @@ def record_file(
     values: dict[str, Any],
     parent: Evidence | None = None,
 ) -> Evidence:
-    """Record a stored blob as an item of the case (a file found inside `parent`)."""
-    return _record(session, rt, case_id, user, received, values, parent)
+    """Add the row of a stored blob (a file found inside `parent`) and its custody entry.
 
-
-def _record(
-    session: DbSession,
-    rt: Runtime,
-    case_id: str,
-    user: User | None,
-    received: ReceivedFile,
-    values: dict[str, Any],
-    parent: Evidence | None = None,
-) -> Evidence:
-    """Add the row of a stored blob and its custody entry, committed.
-
-    The number and the custody seq are the next free ones; a concurrent upload to the
-    same case may take them first, and then this is simply run again.
+    The number and the custody seq are the next free ones: `_insert` takes the case's
+    writer lock before reading them, so a concurrent upload to the same case waits
+    for this one instead of colliding. If the row cannot be recorded, for any reason,
+    the blob is deleted before the error goes on: no blob stays without a row.
     """
-    return commit_retrying(
-        session, lambda: _insert(session, rt, case_id, user, received, values, parent)
-    )
+    try:
+        evidence = _insert(session, rt, case_id, user, received, values, parent)
+        session.commit()
+    except BaseException:
+        try:
+            session.rollback()
+        finally:
+            rt.vault.delete(received.blob.blob_id)
+        raise
+    return evidence
 
 
 def _insert(
@@ -156,6 +167,7 @@ def _insert(
     parent: Evidence | None,
 ) -> Evidence:
     sniffed = sniff(received.head, received.filename)
+    lock_case(session, case_id)  # before reading the highest number, held until commit
     number = _next_number(session, case_id)
     evidence = Evidence(
         case_id=case_id,

@@ -86,8 +86,7 @@ def run_reading(claim: Claim) -> None:
                 _record_child(session, rt, item, uploader, child)
             session.refresh(item)
         queue.extend(child.id for child in item.children)
-        _store_reading(session, rt, item, result)
-        session.commit()
+        _commit_reading(session, rt, item, result)
     claim.finish(session)
     session.commit()
 
@@ -164,8 +163,27 @@ def _nothing_read(result: ParseResult) -> bool:
     )
 
 
-def _store_reading(
+def _commit_reading(
     session: DbSession, rt: Runtime, evidence: Evidence, result: ParseResult
+) -> None:
+    """Store what was read and commit it; if that fails, its blobs go too (no strays)."""
+    written: list[str] = []
+    try:
+        _store_reading(session, rt, evidence, result, written)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for blob_id in written:
+            rt.vault.delete(blob_id)
+        raise
+
+
+def _store_reading(
+    session: DbSession,
+    rt: Runtime,
+    evidence: Evidence,
+    result: ParseResult,
+    written: list[str],
 ) -> None:
     if result.kind and result.kind != "other":
         evidence.kind = result.kind
@@ -175,7 +193,7 @@ def _store_reading(
         "parsed": {**result.parsed, "kind": evidence.kind},
         "warnings": list(result.warnings),
     }
-    put = _derivative_writer(rt, evidence)
+    put = _derivative_writer(rt, evidence, written)
     put("reading", json.dumps(reading, ensure_ascii=False).encode("utf-8"), "application/json")
     if result.text:
         put("text", result.text.encode("utf-8"), "text/plain; charset=utf-8")
@@ -191,11 +209,12 @@ def _store_reading(
         put(rendition.role, rendition.data, rendition.media_type)
 
 
-def _derivative_writer(rt: Runtime, evidence: Evidence) -> Any:
+def _derivative_writer(rt: Runtime, evidence: Evidence, written: list[str]) -> Any:
     # Derivatives commit together with the final read_state, so an item still
     # "reading" after an interruption has none to replace.
     def put(role: str, data: bytes, media_type: str) -> None:
         blob = rt.vault.put_bytes(new_id(), data)
+        written.append(blob.blob_id)
         evidence.derivatives.append(
             Derivative(role=role, blob_id=blob.blob_id, media_type=media_type, size=blob.size)
         )
@@ -234,10 +253,7 @@ def _gave_up(app: Flask, evidence_id: str, error: str) -> None:
         queue.extend(child.id for child in item.children)
         if item.read_state in _FINISHED:
             continue
-        _store_reading(
-            session,
-            rt,
-            item,
-            ParseResult(kind=item.kind, warnings=["not read: reading was interrupted repeatedly"]),
+        stopped = ParseResult(
+            kind=item.kind, warnings=["not read: reading was interrupted repeatedly"]
         )
-    session.commit()
+        _commit_reading(session, rt, item, stopped)

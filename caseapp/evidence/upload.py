@@ -28,6 +28,11 @@ MAX_PARTS = 64
 FORM_OVERHEAD = 1024 * 1024
 
 
+def request_limit(max_bytes: int) -> int:
+    """The most one upload request may carry in all: the per-file limit plus the form."""
+    return max_bytes + FORM_OVERHEAD
+
+
 class UploadError(Exception):
     """Base of the reasons an upload is refused; `status` is the HTTP answer."""
 
@@ -109,14 +114,16 @@ def receive_upload(
     """Decode a multipart body, putting each `file_field` part into the vault.
 
     With `csrf_check`, a ``csrf_token`` field that passes it must come before the first
-    file, so nothing is stored for a forged request. On any failure every blob this
-    request wrote is deleted again.
+    file, so nothing is stored for a forged request. Each file is bounded by `max_bytes`
+    and the whole body by `request_limit(max_bytes)`, counted as it is read: a chunked
+    body has no Content-Length to check up front. On any failure every blob this request
+    wrote is deleted again.
     """
     mimetype, options = parse_options_header(content_type or "")
     boundary = options.get("boundary", "")
     if mimetype != "multipart/form-data" or not boundary:
         raise NotMultipart("send the file as multipart/form-data")
-    if content_length is not None and content_length > max_bytes + FORM_OVERHEAD:
+    if content_length is not None and content_length > request_limit(max_bytes):
         raise UploadTooLarge(f"uploads are limited to {max_bytes} bytes")
     reader = _UploadReader(vault, max_bytes, text_fields, file_field, csrf_check)
     try:
@@ -154,15 +161,29 @@ class _UploadReader:
         self.size = 0
         self.field_name: str | None = None
         self.field_value = bytearray()
+        self.received = 0  # bytes of the body read so far, boundaries and fields included
 
     def run(self, stream: IO[bytes], decoder: MultipartDecoder) -> None:
         finished = False
         while not finished:
-            chunk = stream.read(READ_CHUNK)
+            chunk = self._read(stream)
             decoder.receive_data(chunk or None)
             finished = self._drain(decoder)
             if not chunk and not finished:
                 raise MalformedUpload("the upload ended before its closing boundary")
+
+    def _read(self, stream: IO[bytes]) -> bytes:
+        # Counted here rather than trusted to a header: a chunked body declares no length,
+        # and each file's own limit alone would let many files add up past any bound.
+        try:
+            chunk = stream.read(READ_CHUNK)
+        except RequestEntityTooLarge as exc:
+            # Werkzeug guarding the same bound (request.max_content_length) got there first.
+            raise UploadTooLarge(f"uploads are limited to {self.max_bytes} bytes") from exc
+        self.received += len(chunk)
+        if self.received > request_limit(self.max_bytes):
+            raise UploadTooLarge(f"uploads are limited to {self.max_bytes} bytes")
+        return chunk
 
     def _drain(self, decoder: MultipartDecoder) -> bool:
         while True:

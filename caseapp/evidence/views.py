@@ -20,7 +20,6 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from caseapp.cases.views import load_case
-from caseapp.database import commit_retrying
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
@@ -28,6 +27,7 @@ from caseapp.evidence.models import Evidence
 from caseapp.evidence.upload import UploadError
 from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
+from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
 from caseapp.shares.access import CaseAccess, visible_evidence
 from caseapp.shares.service import look_fields, record_look
@@ -72,7 +72,7 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
             runtime(),
             case,
             current_user,
-            request.stream,
+            upload_stream(),
             request.content_type,
             request.content_length,
             str(get_timezone()),
@@ -143,12 +143,8 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
-    commit_retrying(
-        db.session,
-        lambda: record_look(
-            db.session, runtime().head_key, look_fields(access, item), "evidence.viewed"
-        ),
-    )
+    record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
+    db.session.commit()
     return page
 
 

@@ -63,8 +63,15 @@ def check_request(lang: Any, recipient: Any) -> tuple[str, str]:
 
 
 def signer_for(rt: Runtime) -> Signer:
-    """The instance's signer, with the external time stamp authority when configured."""
-    return Signer(rt.settings.keys_path, rt.settings.tsa_url)
+    """The instance's signer, with the external time stamp authorities when configured."""
+    settings = rt.settings
+    return Signer(
+        settings.keys_path,
+        tsa_urls=settings.tsa_urls,
+        accredited=settings.tsa_accredited,
+        policy_oid=settings.tsa_policy_oid,
+        organisation=settings.organisation,
+    )
 
 
 def _vault_stream(vault: Vault, blob_id: str) -> Callable[[], BinaryIO]:

@@ -23,6 +23,7 @@ from caseapp.export.exhibits import slice_count
 from caseapp.export.i18n import Catalogue
 from caseapp.export.manifest import attachment_name, evidence_label
 from caseapp.export.narrative import custody_lines
+from caseapp.export.wording import TimestampWording
 from caseapp.timezones import wall_time, zone_assumed
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "dossier"
@@ -271,8 +272,13 @@ def _environment() -> Environment:
     )
 
 
-def render_html(ctx: DossierContext, signer_fingerprint: str | None = None) -> str:
+def render_html(
+    ctx: DossierContext,
+    signer_fingerprint: str | None = None,
+    timestamp: TimestampWording | None = None,
+) -> str:
     """Render the dossier's HTML in its own language, ready for WeasyPrint."""
+    timestamp = timestamp or TimestampWording()
     t = Catalogue(ctx.lang)
     fmt = _Formatter(ctx.timezone)
     env = _environment()
@@ -294,5 +300,7 @@ def render_html(ctx: DossierContext, signer_fingerprint: str | None = None) -> s
         letter_template=f"letters/{ctx.recipient}.{ctx.lang}.html",
         verify_template=f"verify.{ctx.lang}.html",
         signer_fingerprint=signer_fingerprint,
+        timestamp_term=timestamp.term(ctx.lang),
+        timestamp_note=timestamp.note(ctx.lang),
         evidence_label=evidence_label,
     )

@@ -37,6 +37,7 @@ from caseapp.export.manifest import (
     manifest_bytes,
 )
 from caseapp.export.memory import release_large_buffers
+from caseapp.export.wording import TimestampWording
 
 ORIGINAL_SCHEME = "caseapp-original"
 MANIFEST_URL = "caseapp-manifest:manifest.json"
@@ -186,6 +187,7 @@ def render_pdf(
     ctx: DossierContext,
     static_dir: Path | None = None,
     signer_fingerprint: str | None = None,
+    timestamp: TimestampWording | None = None,
 ) -> bytes:
     """Render the unsigned dossier PDF with every original and manifest.json attached.
 
@@ -223,7 +225,9 @@ def render_pdf(
     with ThreadPoolExecutor(max_workers=_IMAGE_WORKERS) as pool:
         fetcher.prefetch_images(pool)
         html = HTML(
-            string=render_html(ctx, signer_fingerprint), url_fetcher=fetcher, base_url=None
+            string=render_html(ctx, signer_fingerprint, timestamp),
+            url_fetcher=fetcher,
+            base_url=None,
         )
         stylesheet = CSS(filename=str(TEMPLATE_DIR / "dossier.css"), url_fetcher=fetcher)
         pdf = html.write_pdf(stylesheets=[stylesheet], attachments=attachments)

@@ -16,6 +16,7 @@ from caseapp.export.context import DossierContext
 from caseapp.export.manifest import build_manifest, manifest_bytes
 from caseapp.export.pdf import render_pdf
 from caseapp.export.signing import Signer
+from caseapp.export.wording import TimestampWording
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,10 @@ def produce_dossier(
     ctx: DossierContext, signer: Signer, static_dir: Path | None = None
 ) -> SignedDossier:
     """Render the dossier, embed originals and manifest, sign and time-stamp it."""
-    pdf = signer.sign(render_pdf(ctx, static_dir, signer.fingerprint))
+    wording = TimestampWording(
+        signer.accredited, signer.own_timestamps, signer.timestamp_authority_name
+    )
+    pdf = signer.sign(render_pdf(ctx, static_dir, signer.fingerprint, wording))
     return SignedDossier(
         pdf=pdf,
         manifest=manifest_bytes(build_manifest(ctx)),

@@ -13,7 +13,7 @@ from caseapp.database import DbSession
 from caseapp.export.dossier import check_request
 from caseapp.export.jobs import queue_build
 from caseapp.export.models import Dossier
-from caseapp.export.signing import SIGNING_CERT, TSA_CERT
+from caseapp.export.pki import instance_trust_anchors
 from caseapp.export.verify import VerifyReport, verify_file
 from caseapp.vault import BlobCorrupt, Vault
 
@@ -76,12 +76,12 @@ def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
 
 
 def instance_certificates(keys_path: Path) -> list[bytes]:
-    """This instance's signing and time stamp certificates, the ones its dossiers must carry."""
-    return [
-        path.read_bytes()
-        for path in (keys_path / SIGNING_CERT, keys_path / TSA_CERT)
-        if path.is_file()
-    ]
+    """What this instance's dossiers must chain to (DER): its CA, and for dossiers signed
+    before the CA existed, the old self-signed certificates (see pki.instance_trust_anchors)."""
+    try:
+        return [cert.dump() for cert in instance_trust_anchors(keys_path)]
+    except (OSError, ValueError):  # an unreadable keys folder: verify by fingerprint only
+        return []
 
 
 def verify_stored(vault: Vault, dossier: Dossier, trusted_certs: list[bytes]) -> VerifyReport:

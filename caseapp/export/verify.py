@@ -23,7 +23,8 @@ from typing import Any, BinaryIO, Literal
 from asn1crypto import x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -34,6 +35,8 @@ from caseapp.export.signing import certificate_fingerprint, load_certificate
 Status = Literal["intact", "not_intact", "unreadable"]
 _MAX_NAME_TREE_DEPTH = 16
 _MAX_EMBEDDED_FILES = 10_000
+# The file must end where its last revision ends: "startxref <offset> %%EOF" and an EOL.
+_FINAL_TRAILER = re.compile(rb"startxref\s+\d+\s+%%EOF\r?\n?")
 _SIGNED_MARK = re.compile(rb"/ByteRange\s*\[\s*0\s+\d+\s+\d+\s+\d+\s*\]")
 
 # pyHanko logs each untrusted self-signed certificate with a traceback; without a handler,
@@ -130,7 +133,7 @@ def embedded_files(reader: PdfFileReader) -> dict[str, bytes | None]:
 
 def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
                      findings: PdfFindings) -> None:
-    signatures = reader.embedded_signatures
+    signatures = reader.embedded_regular_signatures
     if not signatures:
         findings.reasons.append("the PDF is not signed")
         return
@@ -140,8 +143,10 @@ def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
     findings.signer_cert = sig.signer_cert
     # Never the operating system's trust list: only what the instance gives us counts.
     context = ValidationContext(trust_roots=list(trusted), allow_fetching=False)
+    archival = reader.embedded_timestamp_signatures
     try:
-        status = validate_pdf_signature(sig, context, skip_diff=True)
+        # Diff analysis only when B-LTA updates follow the signature (see _check_archival).
+        status = validate_pdf_signature(sig, context, skip_diff=not archival)
     except Exception as error:  # pyHanko raises many types on hostile input
         findings.reasons.append(f"signature cannot be validated: {type(error).__name__}")
         return
@@ -153,7 +158,9 @@ def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
         findings.reasons.append("signature invalid: it does not match the signer's key")
     byte_range = list(sig.sig_object.get("/ByteRange", []))
     end = byte_range[2] + byte_range[3] if len(byte_range) == 4 else -1
-    if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION or (
+    if archival and status.coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+        _check_archival(archival, status, size, context, findings)
+    elif status.coverage == SignatureCoverageLevel.ENTIRE_REVISION or (
         status.coverage == SignatureCoverageLevel.ENTIRE_FILE and end != size
     ):
         findings.reasons.append(
@@ -175,11 +182,65 @@ def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
             findings.reasons.append("time stamp invalid: the token does not match the signature")
     fingerprint = certificate_fingerprint(sig.signer_cert)
     if trusted:
-        findings.signer_trusted = fingerprint in {certificate_fingerprint(c) for c in trusted}
+        # Trusted: the signer is an anchor itself (instances before the CA), or its chain
+        # leads to one (the instance CA, an imported chain's root).
+        findings.signer_trusted = bool(status.trusted) or fingerprint in {
+            certificate_fingerprint(c) for c in trusted
+        }
         if not findings.signer_trusted:
             findings.reasons.append(
                 f"signed by a certificate this instance does not trust (SHA-256 {fingerprint})"
             )
+
+
+def _check_archival(
+    timestamps: list[Any], status: Any, size: int, context: ValidationContext,
+    findings: PdfFindings,
+) -> None:
+    """PAdES B-LTA: after the signed revision only validation data (/DSS) and document time
+    stamps may follow, and after the newest document time stamp at most the one revision
+    that adds its own validation data.
+
+    pyHanko's difference analysis says which kind of change each later revision makes;
+    anything beyond LTA updates (an annotation, a replaced stream, a shadowed object) is
+    "not intact".
+    """
+    level = status.modification_level
+    if level is None or level > ModificationLevel.LTA_UPDATES or not status.docmdp_ok:
+        findings.reasons.append(
+            "an incremental update after the signed range changes the document (it is "
+            "neither validation data nor a document time stamp)"
+        )
+        return
+    newest = timestamps[-1]
+    byte_range = list(newest.sig_object.get("/ByteRange", []))
+    end = byte_range[2] + byte_range[3] if len(byte_range) == 4 else -1
+    later = newest.reader.xrefs.total_revisions - 1 - newest.signed_revision
+    stream = newest.reader.stream
+    stream.seek(max(end, 0))
+    rest = stream.read(size - end) if 0 <= end < size else b""
+    last = rest.rfind(b"startxref")
+    if end != size and (later != 1 or last < 0 or not _FINAL_TRAILER.fullmatch(rest[last:])):
+        findings.reasons.append(
+            "bytes after the signed range: more than validation data was appended after the "
+            "last document time stamp"
+        )
+    findings.details["document_timestamps"] = []
+    for stamp in timestamps:
+        try:
+            stamp_status = validate_pdf_timestamp(stamp, context)
+        except Exception as error:  # pyHanko raises many types on hostile input
+            findings.reasons.append(
+                f"document time stamp cannot be validated: {type(error).__name__}"
+            )
+            continue
+        if not (stamp_status.intact and stamp_status.valid):
+            findings.reasons.append("document time stamp invalid: it does not match the document")
+        findings.details["document_timestamps"].append({
+            "at": stamp_status.timestamp.isoformat(),
+            "authority": certificate_fingerprint(stamp_status.signing_cert),
+            "trusted": bool(stamp_status.trusted),
+        })
 
 
 def _check_manifest(files: dict[str, bytes | None], findings: PdfFindings) -> None:

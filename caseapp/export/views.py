@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from caseapp.api.dossiers import dossier_response
-from caseapp.database import commit_retrying
 from caseapp.export import service as dossiers
 from caseapp.export.context import LANGS, RECIPIENT_KINDS
 from caseapp.export.models import Dossier
@@ -83,10 +82,8 @@ def download(case_id: str, dossier_id: str, which: str):  # type: ignore[no-unty
         chunks = dossiers.open_file(runtime().vault, dossier, which)
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
-    commit_retrying(
-        db.session,
-        lambda: record_dossier_download(db.session, runtime().head_key, access, dossier, which),
-    )
+    record_dossier_download(db.session, runtime().head_key, access, dossier, which)
+    db.session.commit()
     return dossier_response(chunks, dossier, which)
 
 

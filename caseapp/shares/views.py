@@ -26,7 +26,7 @@ from caseapp.accounts import service as accounts
 from caseapp.cases.models import Case
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE
 from caseapp.custody import log as custody
-from caseapp.database import commit_retrying, utcnow
+from caseapp.database import utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
 from caseapp.export import service as dossier_service
@@ -310,13 +310,10 @@ def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
         else None,
         comment_form=_comment_form(access, item),
     )
-    db.session.commit()  # whatever the page noted so far, before the retried append
-    commit_retrying(
-        db.session,
-        lambda: service.record_look(
-            db.session, runtime().head_key, service.look_fields(access, item), "evidence.viewed"
-        ),
+    service.record_look(
+        db.session, runtime().head_key, service.look_fields(access, item), "evidence.viewed"
     )
+    db.session.commit()
     return page
 
 

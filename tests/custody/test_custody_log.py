@@ -81,19 +81,20 @@ def test_api_shows_the_log_with_hashes(api):
     assert body["items"][0]["actor"].endswith("<complainant@example.org>")
 
 
-def test_concurrent_appends_never_fork_the_chain(app, case):
+def test_concurrent_appends_wait_their_turn_and_never_fork_the_chain(app, case):
     import threading
 
     head_key = app.extensions["caseapp"].head_key
+    case_id = case.id
     errors: list[BaseException] = []
 
     def append(n: int) -> None:
         with app.app_context():
             try:
-                custody.record(db.session, head_key, case_id=case.id, actor="system",
+                custody.record(db.session, head_key, case_id=case_id, actor="system",
                                action="evidence.viewed", subject=f"n{n}")
                 db.session.commit()
-            except Exception as exc:  # a lost race must fail, never fork
+            except Exception as exc:  # collected: the test asserts there are none
                 errors.append(exc)
                 db.session.rollback()
 
@@ -102,9 +103,43 @@ def test_concurrent_appends_never_fork_the_chain(app, case):
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     db.session.expire_all()
-    entries = custody.entries(db.session, case.id)
-    seqs = [e.seq for e in entries]
-    assert seqs == list(range(1, len(seqs) + 1))
-    assert len(entries) == 1 + 8 - len(errors)
+    assert [e.seq for e in custody.entries(db.session, case_id)] == list(range(1, 10))
+    assert _verify(app, case).intact
+
+
+def test_an_append_waits_for_the_writer_before_it_then_takes_the_next_seq(app, case):
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    head_key = app.extensions["caseapp"].head_key
+    case_id = case.id
+    appended: dict[str, object] = {}
+
+    def append() -> None:
+        with app.app_context():
+            started = time.monotonic()
+            try:
+                entry = custody.record(db.session, head_key, case_id=case_id, actor="system",
+                                       action="evidence.viewed")
+                db.session.commit()
+                appended["seq"] = entry.seq
+            except Exception as exc:  # collected: the test asserts there is none
+                appended["error"] = exc
+            appended["waited"] = time.monotonic() - started
+
+    with Session(db.engine) as writer:
+        custody.record(writer, head_key, case_id=case_id, actor="system", action="case.changed")
+        contender = threading.Thread(target=append)
+        contender.start()
+        time.sleep(0.5)
+        assert contender.is_alive(), "the second append must wait for the first to commit"
+        writer.commit()
+    contender.join()
+    assert "error" not in appended
+    assert appended["seq"] == 3
+    assert appended["waited"] >= 0.4
     assert _verify(app, case).intact

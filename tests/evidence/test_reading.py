@@ -16,7 +16,7 @@ from caseapp.jobs.models import Job
 
 
 # The web requests do not read: each test starts or drains the runner itself.
-pytestmark = pytest.mark.app_settings(jobs_inline=False, web_runs_jobs=False)
+pytestmark = pytest.mark.settings(jobs_inline=False, web_runs_jobs=False)
 
 
 @pytest.fixture

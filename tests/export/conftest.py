@@ -205,4 +205,4 @@ def signed_dossier(signer: Signer) -> bytes:
 @pytest.fixture(scope="session")
 def trusted_certs(keys_dir: Path) -> list[bytes]:
     """The instance certificates `caseapp verify` trusts when run beside the instance."""
-    return [(keys_dir / "signing.crt").read_bytes(), (keys_dir / "tsa.crt").read_bytes()]
+    return [(keys_dir / "ca.crt").read_bytes()]

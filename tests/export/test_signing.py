@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -69,13 +70,15 @@ def test_signed_dossier_is_a_valid_pades_signature_with_a_time_stamp(
     signed_dossier: bytes, keys_dir: Path
 ) -> None:
     reader = PdfFileReader(io.BytesIO(signed_dossier), strict=False)
-    (signature,) = reader.embedded_signatures
-    trust = [load_certificate((keys_dir / n).read_bytes()) for n in ("signing.crt", "tsa.crt")]
+    (signature,) = reader.embedded_regular_signatures
+    assert len(reader.embedded_timestamp_signatures) == 1  # B-LTA: a document time stamp
+    trust = [load_certificate((keys_dir / "ca.crt").read_bytes())]
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=trust))
     assert status.intact
     assert status.valid
     assert status.trusted
-    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert status.timestamp_validity is not None
     assert status.timestamp_validity.intact
@@ -103,7 +106,7 @@ def test_manifest_time_stamp_passes_openssl_ts_verify(
     manifest.write_bytes('{"dossier_id": "dos-1", "案件": "资产冻结"}\n'.encode())
     tsr = tmp_path / "manifest.tsr"
     tsr.write_bytes(signer.timestamp_bytes(manifest.read_bytes()))
-    result = _openssl_verify(manifest, tsr, keys_dir / "tsa.crt")
+    result = _openssl_verify(manifest, tsr, keys_dir / "ca.crt")
     assert result.returncode == 0, result.stderr
     assert "Verification: OK" in result.stdout
 
@@ -115,6 +118,6 @@ def test_openssl_rejects_the_time_stamp_for_other_data(
     (tmp_path / "edited.json").write_bytes(b"edited\n")
     tsr = tmp_path / "manifest.tsr"
     tsr.write_bytes(signer.timestamp_bytes(b"original\n"))
-    result = _openssl_verify(tmp_path / "edited.json", tsr, keys_dir / "tsa.crt")
+    result = _openssl_verify(tmp_path / "edited.json", tsr, keys_dir / "ca.crt")
     assert result.returncode != 0
     assert "Verification: OK" not in result.stdout

@@ -209,3 +209,9 @@ def test_embedded_files_are_read_from_the_name_tree(signed_dossier: bytes) -> No
     files = embedded_files(PdfFileReader(io.BytesIO(signed_dossier), strict=False))
     assert "manifest.json" in files
     assert ATTACHED_PHOTO in files
+
+
+def test_bytes_appended_after_the_archival_revision_are_not_intact(signed_dossier: bytes) -> None:
+    junk = signed_dossier + b"\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
+    report = verify_file(junk)
+    assert report.status == "not_intact"

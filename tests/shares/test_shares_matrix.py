@@ -32,6 +32,9 @@ ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "own
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {
     ("GET", "static"),
+    ("GET", "pki.ca_pem"),  # the instance CA and its CRL: public by design
+    ("GET", "pki.crl"),
+    ("GET", "pki.summary"),
     ("GET", "cases.dashboard"),
     ("GET", "cases.index"),
     ("GET", "cases.new"),
@@ -70,6 +73,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 403, 200),
     ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 200, 200),
     ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 200, 200),
+    ("GET", "evidence.reading_state"):    (  L, 200, 404, 404, 404, 200, 200),
     # sharing, comments, review, on the web
     ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 403, 200),
     ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 403, 422),

@@ -1,8 +1,10 @@
 """Benchmark: export a 200-item dossier (emails, chat logs, photos, PDFs), signed and stamped.
 
 Builds a realistic case in a temporary folder (photos of several megapixels made from the
-sample photos, chat transcripts of a few hundred lines, emails, sample PDFs with page
-previews), then times render + embed + sign in this process and reports the peak RSS.
+sample photos, phone screenshots of 1170 × 2532 and long ones of 1170 × 9000, each shown
+from its original at print resolution, chat transcripts of a few hundred lines, emails,
+sample PDFs with page previews), then times render + embed + sign in this process and
+reports the peak RSS.
 
     .venv/bin/python bench/dossier.py
 
@@ -22,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -73,6 +75,29 @@ def _photo(base: Image.Image, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
+def _screenshot(height: int, seed: int) -> bytes:
+    """A phone chat screenshot (1170 px wide PNG): flat colours, bubbles and lines of text."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    picture = Image.new("RGB", (1170, height), (237, 237, 237))
+    draw = ImageDraw.Draw(picture)
+    top = 160
+    while top < height - 200:
+        mine = rng.random() < 0.5
+        width, lines = rng.randrange(400, 900), rng.randrange(1, 5)
+        left = 1170 - 60 - width if mine else 60
+        bottom = top + 40 + 52 * lines
+        draw.rounded_rectangle((left, top, left + width, bottom), 24,
+                               fill=(149, 236, 105) if mine else (255, 255, 255))
+        for line in range(lines):
+            draw.text((left + 30, top + 24 + 52 * line),
+                      rng.choice(PHRASES[4:6]).format(n=seed)[: width // 14], fill=(20, 20, 20),
+                      font_size=36)
+        top = bottom + 40
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
 def _preview(pdf: bytes) -> bytes:
     document = pypdfium2.PdfDocument(pdf)
     try:
@@ -103,17 +128,25 @@ def build_context(folder: Path) -> DossierContext:
             for n in ("crazyones.pdf", "multilang.pdf", "Seige_of_Vicksburg_Sample_OCR.pdf",
                       "attachment.pdf")]
     previews = [_preview(p) for p in pdfs]
+    screenshots = [(_screenshot(2532, 1), 2532), (_screenshot(9000, 2), 9000)]
     evidence = []
     for number in range(1, ITEMS + 1):
         when = START + timedelta(hours=7 * number)
         slot = number % 10
         extra: dict[str, object] = {}
-        if slot in (0, 1, 2):  # photos: 30%
-            data, name, media, kind = _photo(photos[number % 2], rng), f"截图-{number}.jpg", \
+        if slot == 1 or (slot == 2 and number % 20 == 12):  # phone screenshots, some long
+            data, height = screenshots[0] if slot == 1 else screenshots[1]
+            name, media, kind = f"截图-{number}.png", "image/png", "image"
+            path = folder / f"{number}.bin"
+            path.write_bytes(data)
+            extra["images"] = [ImageRef("image/png", path.read_bytes, width=1170, height=height)]
+            extra["parsed"] = {"width": 1170, "height": height, "format": "PNG"}
+        elif slot in (0, 2):  # photos: with the screenshots, 30% of the items are images
+            data, name, media, kind = _photo(photos[number % 2], rng), f"照片-{number}.jpg", \
                 "image/jpeg", "image"
             path = folder / f"{number}.bin"
             path.write_bytes(data)
-            extra["images"] = [ImageRef("image/jpeg", path.read_bytes, f"截图 {number}")]
+            extra["images"] = [ImageRef("image/jpeg", path.read_bytes)]
             extra["parsed"] = {"width": 2856, "height": 2142}
         elif slot in (3, 4, 5):  # chat logs: 30%
             transcript = _transcript(rng, when, rng.randrange(200, 400))

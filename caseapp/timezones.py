@@ -81,3 +81,29 @@ def input_value(value: datetime | None, tz_name: str) -> str:
 def utc_iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with its offset, for the API."""
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def zone_assumed(parsed: dict[str, object]) -> bool:
+    """Whether a reading's `taken_at` is a wall-clock time in a zone nobody recorded.
+
+    Readings made before `taken_at_zone` existed say so with `timezone_assumed` alone.
+    """
+    zone_source = parsed.get("taken_at_zone")
+    if zone_source is not None:
+        return zone_source == "assumed"
+    return bool(parsed.get("timezone_assumed"))
+
+
+def wall_time(value: str | None) -> str:
+    """An ISO 8601 time as its own clock read it ("2025-03-02 09:15"), with no zone.
+
+    For times whose zone was assumed: converting them to another zone would present a
+    guess as a fact, so they are shown as recorded and labelled instead.
+    """
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caseapp.extensions import db, login_manager
-from caseapp.timezones import format_local, input_value, parse_time
+from caseapp.timezones import format_local, input_value, parse_time, wall_time, zone_assumed
 
 # Nothing the app serves needs a third-party origin; uploaded content is never inline.
 CONTENT_SECURITY_POLICY = (
@@ -54,6 +54,8 @@ def init_app(app: Flask) -> None:
         parse_time(value, "UTC"), str(get_timezone()), with_seconds=seconds
     )
     app.jinja_env.filters["filesize"] = filesize
+    app.jinja_env.filters["walltime"] = wall_time
+    app.jinja_env.tests["zone_assumed"] = zone_assumed
     app.jinja_env.filters["actor"] = actor_display
     app.jinja_env.filters["inputtime"] = lambda value: input_value(value, str(get_timezone()))
     app.jinja_env.globals["get_locale"] = get_locale

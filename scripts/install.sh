@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(fonts-noto-cjk fonts-wqy-zenhei libmagic1 libpango-1.0-0 libpangoft2-1.0-0
+packages=(fonts-noto-cjk fonts-noto-color-emoji fonts-wqy-zenhei libmagic1 libpango-1.0-0 libpangoft2-1.0-0
           libharfbuzz-subset0 shared-mime-info openssl)
 if [[ "${WITH_TEST_TOOLS:-0}" == 1 ]]; then
   packages+=(chromium poppler-utils redis-server)

@@ -33,15 +33,22 @@ class InvalidDossierContext(ValueError):
 
 @dataclass(frozen=True)
 class ImageRef:
-    """A picture shown in the dossier: an image itself, its thumbnail, or a PDF page preview.
+    """A picture shown in the dossier: an image evidence's original, or a page preview.
 
-    `data` is the encoded image (PNG, JPEG, GIF or WebP) or a callable returning it, so the
-    lead can decrypt renditions only when the PDF renderer asks for them.
+    `data` is the encoded image (PNG, JPEG, HEIC, GIF or WebP) or a callable returning it,
+    so the lead decrypts an original only when the PDF renderer asks for it, in memory.
+    The exporter makes the print rendition from it (see `caseapp.export.exhibits`).
+    `page` is set for a preview of a document's page; `width` and `height`, when known,
+    are the upright picture's pixel size (spares reading the picture to lay it out).
+    `caption` is display text in the dossier's language, or empty.
     """
 
     media_type: str
     data: bytes | Callable[[], bytes]
     caption: str = ""
+    page: int | None = None
+    width: int | None = None
+    height: int | None = None
 
     def read(self) -> bytes:
         """Return the encoded image bytes, loading them if they are lazy."""
@@ -111,7 +118,12 @@ class EvidenceInfo:
 
 @dataclass(frozen=True)
 class CustodyInfo:
-    """One chain-of-custody log entry, as stored."""
+    """One chain-of-custody log entry, as stored, and who its actor is in this case.
+
+    `actor_role` is "complainant", "advocate", "link" (someone holding a share link),
+    "user" (an account with no role in the case now), "system", or "" when unknown;
+    `actor_name` is how that person is named (display name, else email; a link's label).
+    """
 
     seq: int
     at: datetime
@@ -120,6 +132,8 @@ class CustodyInfo:
     subject: str
     details: dict[str, Any]
     hash: str
+    actor_role: str = ""
+    actor_name: str = ""
 
 
 @dataclass(frozen=True)

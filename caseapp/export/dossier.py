@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
@@ -40,12 +40,14 @@ from caseapp.export.signing import Signer
 from caseapp.fields import InvalidFields
 from caseapp.jobs import Claim
 from caseapp.runtime import Runtime
+from caseapp.shares.models import Share
 from caseapp.timezones import default_zone_for
 from caseapp.vault import BlobInfo, Vault
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _BABEL_LOCALE = {"zh": "zh_CN", "en": "en"}
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
+_SWAPPED_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that turn the picture sideways
 
 
 def check_request(lang: Any, recipient: Any) -> tuple[str, str]:
@@ -101,18 +103,41 @@ class _ChunkStream(io.RawIOBase):
         return size
 
 
-def _images(vault: Vault, item: Evidence) -> list[ImageRef]:
+def _images(vault: Vault, item: Evidence, kind: str, parsed: dict[str, Any]) -> list[ImageRef]:
+    """The pictures of an item: an image's own original, else its page previews.
+
+    The original is read from the vault (decrypted in memory) only when the renderer asks
+    for it; its print rendition is made there and then, never stored.
+    """
+    if kind == "image" and item.media_type.startswith("image/"):
+        width, height = parsed.get("width"), parsed.get("height")
+        if parsed.get("orientation") in _SWAPPED_ORIENTATIONS:
+            width, height = height, width
+        return [
+            ImageRef(
+                item.media_type,
+                functools.partial(vault.read_bytes, item.blob_id, MAX_IMAGE_BYTES),
+                width=width if isinstance(width, int) else None,
+                height=height if isinstance(height, int) else None,
+            )
+        ]
     refs = []
     for derivative in item.derivatives:
-        if derivative.role == "thumbnail" or derivative.role.startswith("page-"):
+        page = _page_number(derivative.role)
+        if derivative.role == "thumbnail" or page is not None:
             refs.append(
                 ImageRef(
                     derivative.media_type,
                     functools.partial(vault.read_bytes, derivative.blob_id, MAX_IMAGE_BYTES),
-                    caption=derivative.role,
+                    page=page,
                 )
             )
-    return sorted(refs, key=lambda r: (r.caption != "thumbnail", len(r.caption), r.caption))
+    return sorted(refs, key=lambda r: r.page or 0)
+
+
+def _page_number(role: str) -> int | None:
+    number = role.removeprefix("page-")
+    return int(number) if number != role and number.isdigit() else None
 
 
 def _evidence_info(vault: Vault, item: Evidence, numbers: dict[str, int]) -> EvidenceInfo:
@@ -132,10 +157,56 @@ def _evidence_info(vault: Vault, item: Evidence, numbers: dict[str, int]) -> Evi
         text=evidence_service.text_of(vault, item),
         html=html.decode("utf-8") if html is not None else None,
         transcript=evidence_service.transcript_of(vault, item),
-        images=_images(vault, item),
+        images=_images(vault, item, reading.kind, reading.parsed),
         parent_number=numbers.get(item.parent_id) if item.parent_id else None,
         description=item.description or None,
     )
+
+
+class _People:
+    """Who the custody log's actors are in this case: the complainant, advocates, links."""
+
+    def __init__(self, users: dict[str, tuple[str, str]], links: dict[str, str]) -> None:
+        self._users = users  # user id -> (role, name)
+        self._links = links  # share id -> label
+
+    @classmethod
+    def of_case(cls, session: DbSession, case: Case, owner: User) -> _People:
+        users = {owner.id: ("complainant", owner.display_name or owner.email)}
+        links = {}
+        for share in session.scalars(select(Share).where(Share.case_id == case.id)):
+            if share.kind == "link":
+                links[share.id] = share.label
+            elif share.advocate_id and share.advocate_id not in users:
+                advocate = session.get(User, share.advocate_id)
+                if advocate is not None:
+                    users[advocate.id] = ("advocate", advocate.display_name or advocate.email)
+        return cls(users, links)
+
+    def _user(self, actor: str) -> tuple[str, str] | None:
+        kind, _, rest = actor.partition(":")
+        if kind != "user":
+            return None
+        user_id, _, email = rest.partition(" ")
+        return self._users.get(user_id, ("user", email.strip("<>") or user_id))
+
+    def role_of(self, actor: str) -> str:
+        """The actor's role: complainant, advocate, user, link, system, or "" if unknown."""
+        if actor == "system":
+            return "system"
+        if actor.startswith("link:"):
+            return "link"
+        user = self._user(actor)
+        return user[0] if user else ""
+
+    def name_of(self, actor: str) -> str:
+        """The actor's name as the dossier prints it ("" for the system)."""
+        if actor.startswith("link:"):
+            return self._links.get(actor.removeprefix("link:"), "")
+        user = self._user(actor)
+        if user is not None:
+            return user[1]
+        return "" if actor == "system" else actor
 
 
 def build_context(session: DbSession, rt: Runtime, case: Case, dossier: Dossier) -> DossierContext:
@@ -146,6 +217,7 @@ def build_context(session: DbSession, rt: Runtime, case: Case, dossier: Dossier)
     numbers = {item.id: item.number for item in items}
     entries = custody.entries(session, case.id)
     head = custody.head_of(session, case.id)
+    people = _People.of_case(session, case, owner)
     with force_locale(_BABEL_LOCALE[dossier.lang]):
         category = CATEGORY_BY_CODE.get(case.category)
         case_info = CaseInfo(
@@ -193,6 +265,8 @@ def build_context(session: DbSession, rt: Runtime, case: Case, dossier: Dossier)
                 subject=e.subject,
                 details=json.loads(e.details),
                 hash=e.hash,
+                actor_role=people.role_of(e.actor),
+                actor_name=people.name_of(e.actor),
             )
             for e in entries
         ],

@@ -13,15 +13,16 @@ import io
 import logging
 import mimetypes
 import os
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PIL import Image, ImageOps
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from caseapp.export.context import DossierContext, ImageRef
+from caseapp.export.exhibits import ImageRefused, Rendition, render
 from caseapp.export.html import (
     EVIDENCE_SCHEME,
     MAX_IMAGES_PER_ITEM,
@@ -35,15 +36,14 @@ from caseapp.export.manifest import (
     build_manifest,
     manifest_bytes,
 )
+from caseapp.export.memory import release_large_buffers
 from caseapp.export.wording import TimestampWording
 
 ORIGINAL_SCHEME = "caseapp-original"
 MANIFEST_URL = "caseapp-manifest:manifest.json"
-MAX_IMAGE_SIDE = 1600
-MAX_IMAGE_PIXELS = 64_000_000
-_PASS_THROUGH_TYPES = {"image/jpeg", "image/png"}
 _READ_CHUNK = 1024 * 1024
 _IMAGE_WORKERS = min(4, os.cpu_count() or 1)
+_IMAGES_AHEAD = 2 * _IMAGE_WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,11 @@ class DossierFetcher(URLFetcher):
         self.refused: list[str] = []
         self.original_errors: list[str] = []
         self.embedded: set[int] = set()
-        self._images: dict[str, Future[tuple[bytes, str]]] = {}
+        self._images: dict[str, Future[list[Rendition]]] = {}
+        self._served: dict[str, set[int]] = {}
+        self._queue: deque[tuple[str, ImageRef]] = deque()
+        self._pool: ThreadPoolExecutor | None = None
+        self._done: set[str] = set()
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         """Answer one URL WeasyPrint asks for, or raise `FetchRefused`."""
@@ -95,27 +99,60 @@ class DossierFetcher(URLFetcher):
         return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": media_type})
 
     def prefetch_images(self, pool: ThreadPoolExecutor) -> None:
-        """Start preparing every image the dossier shows, on `pool`, before layout asks.
+        """Prepare the dossier's images on `pool`, in document order, a few ahead of layout.
 
         Pillow releases the GIL while decoding and scaling, so this overlaps with WeasyPrint
-        parsing and styling the document on another core.
+        parsing and laying out the document on another core. At most `_IMAGES_AHEAD`
+        pictures are being made or waiting at once: a case of hundreds of full-resolution
+        photos never holds them all in memory.
         """
-        for item in self._ctx.evidence:
-            for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM]):
-                url = f"{EVIDENCE_SCHEME}:{item.number}/{index}"
-                self._images[url] = pool.submit(_prepare_ref, image)
+        self._pool = pool
+        self._queue.extend(
+            (f"{item.number}/{index}", image)
+            for item in sorted(self._ctx.evidence, key=lambda e: e.number)
+            for index, image in enumerate(item.images[:MAX_IMAGES_PER_ITEM])
+        )
+        self._fill()
+
+    def _fill(self) -> None:
+        while self._pool is not None and self._queue and len(self._images) < _IMAGES_AHEAD:
+            key, image = self._queue.popleft()
+            if key not in self._images and key not in self._done:
+                self._images[key] = self._pool.submit(_render_ref, image)
 
     def _image(self, url: str, rest: str) -> URLFetcherResponse:
-        pending = self._images.pop(url, None)
-        if pending is not None:
-            data, media_type = pending.result()
-        else:
-            number, _, index = rest.partition("/")
+        # rest is "<evidence number>/<image index>/<slice index>"; a picture's slices are
+        # made together and each is handed out once, then forgotten.
+        key, _, part = rest.rpartition("/")
+        pending = self._images.get(key)
+        if pending is None:
+            number, _, index = key.partition("/")
             item = self._ctx.evidence_by_number(int(number))
             if item is None:
                 raise FetchRefused(f"no evidence {number!r}")
-            data, media_type = _prepare_ref(item.images[int(index)])
-        return URLFetcherResponse(url, data, {"Content-Type": media_type})
+            pending = Future()
+            self._images[key] = pending
+            try:
+                pending.set_result(_render_ref(item.images[int(index)]))
+            except FetchRefused as exc:
+                pending.set_exception(exc)
+        try:
+            renditions = pending.result()
+        except FetchRefused:
+            self._forget(key)
+            raise
+        served = self._served.setdefault(key, set())
+        served.add(int(part))
+        if len(served) >= len(renditions):
+            self._forget(key)
+        rendition = renditions[int(part)]
+        return URLFetcherResponse(url, rendition.data, {"Content-Type": rendition.media_type})
+
+    def _forget(self, key: str) -> None:
+        self._images.pop(key, None)
+        self._served.pop(key, None)
+        self._done.add(key)
+        self._fill()
 
     def _original(self, url: str, rest: str) -> URLFetcherResponse:
         item = self._ctx.evidence_by_number(int(rest))
@@ -134,37 +171,11 @@ class DossierFetcher(URLFetcher):
         return URLFetcherResponse(url, buffer.getvalue(), {"Content-Type": item.media_type})
 
 
-def prepare_image(data: bytes, media_type: str) -> tuple[bytes, str]:
-    """An image ready for the PDF: upright, at most MAX_IMAGE_SIDE pixels a side.
-
-    Small upright JPEGs and PNGs pass through untouched; everything else is decoded once
-    (with a pixel bound against decompression bombs) and re-encoded.
-    """
-    with Image.open(io.BytesIO(data)) as probe:
-        if probe.width * probe.height > MAX_IMAGE_PIXELS:
-            raise FetchRefused("image too large to render")
-        orientation = probe.getexif().get(0x0112, 1)
-        if (
-            media_type in _PASS_THROUGH_TYPES
-            and max(probe.size) <= MAX_IMAGE_SIDE
-            and orientation in (0, 1)
-        ):
-            return data, media_type
-        # Shrink first (thumbnail lets the JPEG decoder scale while decoding), then turn
-        # upright: the box is square, so the order does not change the result.
-        probe.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.BILINEAR,
-                        reducing_gap=2.0)
-        image = ImageOps.exif_transpose(probe) if orientation not in (0, 1) else probe
-        out = io.BytesIO()
-        if image.mode in ("RGBA", "LA", "P"):
-            image.save(out, "PNG", optimize=False)
-            return out.getvalue(), "image/png"
-        image.convert("RGB").save(out, "JPEG", quality=82)
-        return out.getvalue(), "image/jpeg"
-
-
-def _prepare_ref(image: ImageRef) -> tuple[bytes, str]:
-    return prepare_image(image.read(), image.media_type)
+def _render_ref(image: ImageRef) -> list[Rendition]:
+    try:
+        return render(image.read(), image.media_type)
+    except ImageRefused as exc:
+        raise FetchRefused(str(exc)) from exc
 
 
 def _pdf_date(moment: datetime) -> datetime:
@@ -183,6 +194,7 @@ def render_pdf(
     Raises `OriginalMismatch` if an original read from its provider does not match the
     SHA-256 and size on record: a dossier must never attach bytes its index does not describe.
     """
+    release_large_buffers()
     manifest = manifest_bytes(build_manifest(ctx))
     fetcher = DossierFetcher(ctx, static_dir, manifest)
     when = _pdf_date(ctx.generated_at)

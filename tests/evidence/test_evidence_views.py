@@ -121,3 +121,24 @@ def test_a_second_copy_points_to_the_first(client, auth, case):
     page = client.get(f"/cases/{case.id}/evidence/{second.id}").get_data(as_text=True)
     assert "Duplicate of" in page and f"/evidence/{first.id}" in page
     assert "Duplicate of" not in client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)
+
+
+def _photo_taken_at(stamp: str) -> bytes:
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif.get_ifd(ExifTags.IFD.Exif)[ExifTags.Base.DateTimeOriginal] = stamp
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo_without_a_recorded_zone_shows_its_wall_time_labelled_assumed(
+    client, auth, case
+):
+    auth.login()
+    _form_upload(auth, client, case, [("现场照片.jpg", _photo_taken_at("2025:03:02 09:15:00"))])
+    item = db.session.query(Evidence).one()
+    html = client.get(f"/cases/{case.id}/evidence/{item.id}").get_data(as_text=True)
+    assert "2025-03-02 09:15" in html
+    assert "zone assumed" in html

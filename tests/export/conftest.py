@@ -147,7 +147,7 @@ def make_context(
                         f"{i}{action}".encode()).hexdigest())
         for i, (action, subject) in enumerate([
             ("case.created", "case-7f3a"), ("evidence.added", "ev0001"),
-            ("evidence.added", "ev0002"), ("event.logged", "TKT-20250302-0091"),
+            ("evidence.added", "ev0002"), ("contact.logged", "TKT-20250302-0091"),
         ])
     ]
     return DossierContext(

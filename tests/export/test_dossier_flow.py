@@ -183,3 +183,27 @@ def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again
         server.terminate()
         server.wait(timeout=30)
     assert status == "ready"
+
+
+def test_context_shows_image_originals_and_names_custody_actors_by_role(
+    app, api, user, samples, case_with_evidence
+):
+    from caseapp.cases.models import Case
+    from caseapp.export.dossier import build_context
+    from caseapp.export.models import Dossier
+    from caseapp.extensions import db
+    from caseapp.runtime import runtime
+
+    case_id, _ = case_with_evidence
+    case = db.session.get(Case, case_id)
+    ctx = build_context(db.session, runtime(), case, Dossier(id="d-1", case_id=case_id,
+                                                             lang="zh", recipient="lawyer"))
+    (photo,) = [item for item in ctx.evidence if item.kind == "image"]
+    (picture,) = photo.images
+    original = (samples / "images" / "hopper_orientation_6.jpg").read_bytes()
+    assert picture.read() == original  # the original, decrypted in memory: not a thumbnail
+    assert (picture.width, picture.height) == (photo.parsed["height"], photo.parsed["width"])
+    (pdf,) = [item for item in ctx.evidence if item.kind == "pdf"]
+    assert [ref.page for ref in pdf.images] == list(range(1, len(pdf.images) + 1))
+    assert {entry.actor_role for entry in ctx.custody} == {"complainant"}
+    assert {entry.actor_name for entry in ctx.custody} == {user.display_name or user.email}

@@ -18,11 +18,9 @@ from caseapp.export.html import render_html
 from caseapp.export.i18n import MESSAGES
 from caseapp.export.manifest import attachment_name, build_manifest, manifest_bytes
 from caseapp.export.pdf import (
-    MAX_IMAGE_SIDE,
     DossierFetcher,
     FetchRefused,
     OriginalMismatch,
-    prepare_image,
     render_pdf,
 )
 from caseapp.export.verify import embedded_files
@@ -159,7 +157,7 @@ def test_fetcher_serves_static_files_and_evidence_images(
     (tmp_path / "logo.css").write_text("p { color: red }")
     fetcher = _fetcher(zh_context, tmp_path)
     assert fetcher.fetch("caseapp-static:logo.css").read() == b"p { color: red }"
-    image = fetcher.fetch("caseapp-evidence:3/0")
+    image = fetcher.fetch("caseapp-evidence:3/0/0")
     assert image.content_type == "image/jpeg"
     with Image.open(io.BytesIO(image.read())) as picture:
         assert picture.size == (128, 128)
@@ -179,24 +177,6 @@ def test_an_original_that_does_not_match_its_record_is_not_embedded(
     ctx = replace(zh_context, evidence=[tampered, *zh_context.evidence[1:]])
     with pytest.raises(OriginalMismatch):
         render_pdf(ctx)
-
-
-def test_large_photos_are_downscaled_for_the_pdf() -> None:
-    out = io.BytesIO()
-    Image.new("RGB", (4000, 3000), (200, 30, 30)).save(out, "JPEG")
-    data, media_type = prepare_image(out.getvalue(), "image/jpeg")
-    with Image.open(io.BytesIO(data)) as picture:
-        assert max(picture.size) == MAX_IMAGE_SIDE
-    assert media_type == "image/jpeg"
-
-
-def test_rotated_photo_is_turned_upright(sample_file) -> None:
-    raw = sample_file("images/hopper_orientation_6.jpg").read_bytes()
-    with Image.open(io.BytesIO(raw)) as original:
-        width, height = original.size
-    data, _ = prepare_image(raw, "image/jpeg")
-    with Image.open(io.BytesIO(data)) as upright:
-        assert upright.size == (height, width)
 
 
 def test_an_unreadable_image_is_left_out_not_fatal(zh_context: DossierContext) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,9 @@ from caseapp.evidence.parsers.base import Limits, ParseError, ParseResult, Rendi
 pillow_heif.register_heif_opener()
 
 THUMBNAIL_SIZE = 512
+_MAX_OFFSET = timedelta(hours=14)
+_QUARTER_HOUR = timedelta(minutes=15)
+_GPS_SLACK = timedelta(minutes=3)
 _PNG_TEXT_CHARS = 2_000  # per chunk: enough to read, not a second copy of a huge XMP
 _ORIENTATION_NAMES = {
     1: "normal",
@@ -41,8 +44,10 @@ class ImageTooLarge(ParseError):
 def parse_image(data: bytes, limits: Limits, tz: str = "UTC") -> ParseResult:
     """Describe an image and make a thumbnail with its orientation applied.
 
-    EXIF times without an offset are read as local times in `tz` (the owner's zone), and
-    `parsed["timezone_assumed"]` says so. Raises ParseError only when the bytes are not
+    `parsed["taken_at"]` carries its real offset when the EXIF gives one or the GPS time
+    implies one (`parsed["taken_at_zone"]` is "exif" or "gps"); otherwise the camera's wall
+    time is read in `tz` (the owner's zone), `taken_at_zone` is "assumed" and
+    `parsed["timezone_assumed"]` names the zone. Raises ParseError only when the bytes are not
     an image Pillow can open at all.
     """
     result = ParseResult(kind="image")
@@ -115,33 +120,84 @@ def _read_exif(im: Image.Image, parsed: dict[str, Any], notes: list[str], tz: st
     offset = _clean(sub.get(ExifTags.Base.OffsetTimeOriginal)) or _clean(
         sub.get(ExifTags.Base.OffsetTime)
     )
+    gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps_utc = _gps_time(gps_ifd) if gps_ifd else None
     if stamp:
-        taken = _exif_time(stamp, offset, tz)
+        taken, zone = _exif_time(stamp, offset, gps_utc, tz)
         if taken is None:
             notes.append(f"the date the photo was taken is not a valid date: {stamp!r}")
         else:
-            parsed["taken_at"] = taken.isoformat()
-            if not offset:
+            parsed["taken_at"], parsed["taken_at_zone"] = taken.isoformat(), zone
+            if zone == "assumed":
                 parsed["timezone_assumed"] = tz
-    gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    elif gps_utc is not None:
+        parsed["taken_at"], parsed["taken_at_zone"] = gps_utc.isoformat(), "gps"
     if gps_ifd:
         parsed["gps"] = _gps(gps_ifd, notes)
 
 
-def _exif_time(stamp: str, offset: str | None, tz: str) -> datetime | None:
+def _exif_time(
+    stamp: str, offset: str | None, gps_utc: datetime | None, tz: str
+) -> tuple[datetime | None, str]:
+    """The moment a photo was taken and where its offset came from.
+
+    The camera's wall-clock time is combined with, in order of trust: the EXIF offset
+    ("exif"), the offset implied by the GPS receiver's UTC time for the same shot ("gps"),
+    or the owner's zone ("assumed", which the app and the dossier say aloud).
+    """
     try:
         naive = datetime.strptime(stamp[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
-        return None
+        return None, "assumed"
     if offset:
-        try:
-            sign = -1 if offset.startswith("-") else 1
-            hours, minutes = offset.lstrip("+-").split(":")
-            delta = timedelta(hours=int(hours), minutes=int(minutes))
-            return naive.replace(tzinfo=timezone(sign * delta))
-        except ValueError:
-            pass
-    return naive.replace(tzinfo=ZoneInfo(tz))
+        delta = _parse_offset(offset)
+        if delta is not None:
+            return naive.replace(tzinfo=timezone(delta)), "exif"
+    if gps_utc is not None:
+        delta = _offset_from_gps(naive, gps_utc)
+        if delta is not None:
+            return naive.replace(tzinfo=timezone(delta)), "gps"
+    return naive.replace(tzinfo=ZoneInfo(tz)), "assumed"
+
+
+def _parse_offset(offset: str) -> timedelta | None:
+    """An EXIF offset such as "+08:00" or "-03:30"; None when it is not one."""
+    try:
+        sign = -1 if offset.startswith("-") else 1
+        hours, minutes = offset.lstrip("+-").split(":")
+        delta = sign * timedelta(hours=int(hours), minutes=int(minutes))
+    except ValueError:
+        return None
+    return delta if abs(delta) <= _MAX_OFFSET else None
+
+
+def _offset_from_gps(wall: datetime, gps_utc: datetime) -> timedelta | None:
+    """The zone offset implied by wall time minus GPS (UTC) time, to the quarter hour.
+
+    GPS time is written when the position is fixed, which can be a little before or after
+    the shutter; a difference that is not within a few minutes of a quarter hour, or is
+    larger than any real zone, is not trusted.
+    """
+    difference = wall.replace(tzinfo=UTC) - gps_utc
+    quarters = round(difference / _QUARTER_HOUR)
+    delta = quarters * _QUARTER_HOUR
+    if abs(difference - delta) > _GPS_SLACK or abs(delta) > _MAX_OFFSET:
+        return None
+    return delta
+
+
+def _gps_time(ifd: dict[int, Any]) -> datetime | None:
+    """The GPS receiver's UTC date and time, when both are present and valid."""
+    date = _clean(ifd.get(ExifTags.GPS.GPSDateStamp))
+    clock = ifd.get(ExifTags.GPS.GPSTimeStamp)
+    if not date or clock is None:
+        return None
+    try:
+        hours, minutes, seconds = (float(v) for v in clock)
+        day = datetime.strptime(date[:10], "%Y:%m:%d").replace(tzinfo=UTC)
+        return day + timedelta(hours=hours, minutes=minutes, seconds=int(seconds))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return None
 
 
 def _gps(ifd: dict[int, Any], notes: list[str]) -> dict[str, float | None]:
@@ -236,7 +292,9 @@ def _thumbnail(im: Image.Image, notes: list[str]) -> Rendition | None:
 def _summary(parsed: dict[str, Any]) -> str:
     lines = [f"Image: {parsed['format'] or 'unknown format'}, {parsed['width']}×{parsed['height']}"]
     if parsed["taken_at"]:
-        lines.append(f"Taken at: {parsed['taken_at']}")
+        zone = parsed.get("timezone_assumed")
+        note = f" (time zone assumed: {zone})" if zone else ""
+        lines.append(f"Taken at: {parsed['taken_at']}{note}")
     if parsed["camera"]:
         lines.append(f"Camera: {parsed['camera']}")
     gps = parsed["gps"]

@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
 from caseapp.evidence.parsers import parse
 from caseapp.evidence.parsers.base import Limits, ParseError
@@ -37,9 +37,10 @@ def test_iphone_photo_gives_camera_time_and_position(samples):
     assert (parsed["width"], parsed["height"], parsed["format"]) == (3264, 2448, "JPEG")
     assert (parsed["camera_make"], parsed["camera_model"]) == ("Apple", "iPhone 6")
     assert parsed["camera"] == "Apple iPhone 6"
-    # No offset in the EXIF: read in the owner's zone, and said so.
+    # No offset in the EXIF, but the GPS clock (18:12:23 UTC) gives it: +02:00.
     assert parsed["taken_at"] == "2015-04-10T20:12:23+02:00"
-    assert parsed["timezone_assumed"] == "Europe/Madrid"
+    assert parsed["taken_at_zone"] == "gps"
+    assert "timezone_assumed" not in parsed
     assert parsed["gps"] == {"lat": pytest.approx(40.446972), "lon": pytest.approx(-3.724753),
                              "alt": pytest.approx(639.61)}
     assert "Camera: Apple iPhone 6" in result.text
@@ -71,7 +72,7 @@ def test_gps_block_with_unreadable_position_is_reported(samples):
     ("name", "size", "camera", "taken_at", "lat"),
     [
         ("pug.heic", (4032, 3024), "Apple iPhone 13 Pro", "2023-02-21T14:33:08+03:00", 44.850478),
-        ("xiaomi.heic", (2592, 1944), "Xiaomi M2012K11AG", "2023-04-27T19:44:18+00:00", 47.227289),
+        ("xiaomi.heic", (2592, 1944), "Xiaomi M2012K11AG", "2023-04-27T19:44:18+03:00", 47.227289),
     ],
 )
 def test_heic_photos_decode_with_metadata(samples, name, size, camera, taken_at, lat):
@@ -88,7 +89,68 @@ def test_heic_photos_decode_with_metadata(samples, name, size, camera, taken_at,
 
 
 def test_heic_with_offset_time_needs_no_assumed_zone(samples):
-    assert "timezone_assumed" not in read(samples, "pug.heic").parsed
+    parsed = read(samples, "pug.heic").parsed
+    assert "timezone_assumed" not in parsed
+    assert parsed["taken_at_zone"] == "exif"
+
+
+def _jpeg_with_exif(
+    taken: str | None = None, offset: str | None = None, gps: tuple[str, tuple] | None = None
+) -> bytes:
+    exif = Image.Exif()
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    if taken:
+        sub[ExifTags.Base.DateTimeOriginal] = taken
+    if offset:
+        sub[ExifTags.Base.OffsetTimeOriginal] = offset
+    if gps:
+        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        gps_ifd[ExifTags.GPS.GPSDateStamp], gps_ifd[ExifTags.GPS.GPSTimeStamp] = gps
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_exif_offset_gives_the_photo_its_real_zone():
+    data = _jpeg_with_exif("2025:03:02 09:15:00", "+08:00")
+    parsed = parse_image(data, LIMITS, "Europe/Madrid").parsed
+
+    assert parsed["taken_at"] == "2025-03-02T09:15:00+08:00"
+    assert parsed["taken_at_zone"] == "exif"
+    assert "timezone_assumed" not in parsed
+
+
+def test_gps_clock_gives_the_offset_when_exif_has_none():
+    data = _jpeg_with_exif("2025:03:02 09:15:00", gps=("2025:03:02", (14.0, 44.0, 58.0)))
+    parsed = parse_image(data, LIMITS, "Asia/Shanghai").parsed
+
+    assert parsed["taken_at"] == "2025-03-02T09:15:00-05:30"
+    assert parsed["taken_at_zone"] == "gps"
+
+
+def test_gps_clock_far_from_the_shutter_is_not_trusted():
+    data = _jpeg_with_exif("2025:03:02 09:15:00", gps=("2025:03:02", (1.0, 7.0, 0.0)))
+    parsed = parse_image(data, LIMITS, "Asia/Shanghai").parsed
+
+    assert parsed["taken_at"] == "2025-03-02T09:15:00+08:00"
+    assert parsed["taken_at_zone"] == "assumed"
+    assert parsed["timezone_assumed"] == "Asia/Shanghai"
+
+
+def test_photo_with_only_a_gps_clock_is_dated_in_utc():
+    data = _jpeg_with_exif(gps=("2025:03:02", (1.0, 15.0, 0.0)))
+    parsed = parse_image(data, LIMITS, "Asia/Shanghai").parsed
+
+    assert parsed["taken_at"] == "2025-03-02T01:15:00+00:00"
+    assert parsed["taken_at_zone"] == "gps"
+
+
+def test_photo_without_any_zone_says_it_was_assumed():
+    result = parse_image(_jpeg_with_exif("2025:03:02 09:15:00"), LIMITS, "Asia/Shanghai")
+
+    assert result.parsed["taken_at"] == "2025-03-02T09:15:00+08:00"
+    assert result.parsed["taken_at_zone"] == "assumed"
+    assert "time zone assumed: Asia/Shanghai" in (result.text or "")
 
 
 def test_orientation_6_thumbnail_is_turned_upright(samples):

@@ -30,6 +30,7 @@ SCHEMAS: dict[str, Any] = {
             "media_type",
             "kind",
             "received_at",
+            "read_state",
             "children",
         ],
         "properties": {
@@ -50,6 +51,11 @@ SCHEMAS: dict[str, Any] = {
             "source": {"type": "string"},
             "parent_id": NULLABLE_STRING,
             "duplicate_of": NULLABLE_STRING,
+            "read_state": {
+                "type": "string",
+                "enum": ["pending", "reading", "read", "failed"],
+                "description": "reading happens after the upload has answered",
+            },
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
             "parsed": {"type": "object", "description": "what was read out of the file, by kind"},
             "warnings": {"type": "array", "items": {"type": "string"}},

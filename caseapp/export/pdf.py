@@ -145,7 +145,9 @@ def prepare_image(data: bytes, media_type: str) -> tuple[bytes, str]:
     """An image ready for the PDF: upright, at most MAX_IMAGE_SIDE pixels a side.
 
     Small upright JPEGs and PNGs pass through untouched; everything else is decoded once
-    (with a pixel bound against decompression bombs) and re-encoded.
+    (with a pixel bound against decompression bombs) and re-encoded. CMYK never passes:
+    WeasyPrint would draw it as DeviceCMYK, which a PDF/A file with an sRGB OutputIntent
+    may not contain (ISO 19005-3 6.2.4.3).
     """
     with Image.open(io.BytesIO(data)) as probe:
         if probe.width * probe.height > MAX_IMAGE_PIXELS:
@@ -155,6 +157,7 @@ def prepare_image(data: bytes, media_type: str) -> tuple[bytes, str]:
             media_type in _PASS_THROUGH_TYPES
             and max(probe.size) <= MAX_IMAGE_SIDE
             and orientation in (0, 1)
+            and probe.mode != "CMYK"
         ):
             return data, media_type
         # Shrink first (thumbnail lets the JPEG decoder scale while decoding), then turn

@@ -11,15 +11,17 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
+from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from caseapp.export.context import DossierContext
+from caseapp.export.context import DossierContext, ImageRef
 from caseapp.export.manifest import MANIFEST_NAME, attachment_name
-from caseapp.export.pdf import render_pdf
+from caseapp.export.pdf import prepare_image, render_pdf
 from caseapp.export.pdfa import ascii_file_name, media_type_name
 
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
@@ -293,3 +295,25 @@ def test_media_types_become_pdf_names() -> None:
 def test_file_name_fallback_is_ascii() -> None:
     assert ascii_file_name("001-客服回复邮件.eml") == "001-______.eml"
     assert ascii_file_name("002-Café (2).txt") == "002-Cafe (2).txt"
+
+
+def _cmyk_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("CMYK", (40, 30), (0, 128, 255, 0)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_cmyk_photo_is_converted_to_rgb_for_the_pdf() -> None:
+    data, media_type = prepare_image(_cmyk_jpeg(), "image/jpeg")
+    assert media_type == "image/jpeg"
+    assert Image.open(io.BytesIO(data)).mode == "RGB"
+
+
+def test_dossier_with_a_cmyk_photo_draws_no_cmyk(zh_context: DossierContext) -> None:
+    photo = next(item for item in zh_context.evidence if item.kind == "image")
+    cmyk = replace(photo, images=[ImageRef("image/jpeg", _cmyk_jpeg(), "CMYK")])
+    ctx = replace(zh_context, evidence=[cmyk])
+    reader = _reader(render_pdf(ctx))
+    spaces = [o.get("/ColorSpace") for o in _reachable(reader) if o.get("/Subtype") == "/Image"]
+    assert spaces
+    assert "/DeviceCMYK" not in spaces

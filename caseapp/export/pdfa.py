@@ -36,7 +36,8 @@ from weasyprint.css import ColorProfile
 PDF_VARIANT = "pdf/a-3b"
 OUTPUT_INTENT = "--srgb"
 
-_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+# What veraPDF accepts for ISO 19005-3 6.8 (RFC 2046 allows a few more characters).
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*$")
 _MAX_NAME_BYTES = 127  # ISO 19005-3 6.1.13: the longest name a conforming file may hold
 _FALLBACK_MEDIA_TYPE = "application/octet-stream"
 # Annotation flags (ISO 32000-1 12.5.3).

@@ -17,13 +17,17 @@ from datetime import datetime
 import pytest
 from PIL import Image
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.signers import PdfTimeStamper
 
 from caseapp.export.context import DossierContext, ImageRef
 from caseapp.export.manifest import MANIFEST_NAME, attachment_name
 from caseapp.export.pdf import prepare_image, render_pdf
 from caseapp.export.pdfa import ascii_file_name, media_type_name
+from caseapp.export.signing import Signer
 
+MIME_TYPE = re.compile(r"^[-\w+.]+/[-\w+.]+$")  # veraPDF's test for ISO 19005-3 6.8
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PDFAID = "{http://www.aiim.org/pdfa/ns/id/}"
@@ -41,11 +45,8 @@ INFO_TO_XMP = {
     "/CreationDate": XMP + "CreateDate",
     "/ModDate": XMP + "ModifyDate",
 }
-# ISO 19005-3 6.6.1: actions a conforming file shall not contain.
-FORBIDDEN_ACTIONS = {
-    "/Launch", "/Sound", "/Movie", "/ResetForm", "/ImportData", "/Hide", "/SetOCGState",
-    "/Rendition", "/Trans", "/GoTo3DView", "/JavaScript",
-}
+# ISO 19005-3 6.5.1: the only actions a conforming file may contain (no Launch, JavaScript...).
+ALLOWED_ACTIONS = {"/GoTo", "/GoToR", "/GoToE", "/Thread", "/URI", "/Named", "/SubmitForm"}
 ALLOWED_NAMED_ACTIONS = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
 HIDING_FLAGS = 1 | 2 | 32 | 256  # Invisible, Hidden, NoView, ToggleNoView
 PRINT_FLAG = 4
@@ -57,11 +58,23 @@ def unsigned_pdf(context_factory) -> bytes:
     return render_pdf(context_factory())
 
 
-@pytest.fixture(params=["unsigned", "signed"])
+@pytest.fixture(scope="module")
+def time_stamped_pdf(signed_dossier: bytes, signer: Signer) -> bytes:
+    """The signed dossier with a document time stamp over it: one more pyHanko update."""
+    out = io.BytesIO()
+    PdfTimeStamper(signer.timestamper).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(signed_dossier), strict=False), "sha256",
+        output=out,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(params=["unsigned", "signed", "time-stamped"])
 def dossier(request: pytest.FixtureRequest) -> bytes:
-    """The sample dossier as rendered, and as signed (an incremental update over it)."""
-    return request.getfixturevalue("unsigned_pdf" if request.param == "unsigned"
-                                   else "signed_dossier")
+    """The sample dossier as rendered, as signed, and with a later incremental update."""
+    fixture = {"unsigned": "unsigned_pdf", "signed": "signed_dossier",
+               "time-stamped": "time_stamped_pdf"}[request.param]
+    return request.getfixturevalue(fixture)
 
 
 def _reader(data: bytes) -> PdfFileReader:
@@ -192,6 +205,7 @@ def test_every_embedded_file_is_an_associated_file(
         assert str(spec["/F"]).isascii()
         assert spec["/Desc"]
         assert stream["/Type"] == "/EmbeddedFile"
+        assert MIME_TYPE.match(str(stream["/Subtype"])[1:])
         assert params["/Size"] == len(stream.data)
         if name == MANIFEST_NAME:
             assert spec["/AFRelationship"] == "/Data"
@@ -240,21 +254,30 @@ def test_every_annotation_is_printed_and_visible(dossier: bytes) -> None:
         flags = annotation["/F"]
         assert flags & PRINT_FLAG, annotation
         assert not flags & HIDING_FLAGS, annotation
-        if annotation["/Subtype"] not in ("/Link", "/Popup"):
-            x1, y1, x2, y2 = annotation["/Rect"]
-            if x1 != x2 and y1 != y2:
-                assert set(annotation["/AP"]) == {"/N"}
+        x1, y1, x2, y2 = annotation["/Rect"]
+        if annotation["/Subtype"] not in ("/Link", "/Popup") and (x1 != x2 or y1 != y2):
+            assert set(annotation["/AP"]) == {"/N"}  # 6.3.3: zero-area ones need none
+        if annotation["/Subtype"] == "/Widget":
+            assert "/A" not in annotation  # 6.4.1
+            assert "/AA" not in annotation
 
 
-def test_signature_widget_is_printed_and_locked(signed_dossier: bytes) -> None:
-    reader = _reader(signed_dossier)
-    fields = reader.root["/AcroForm"]["/Fields"]
-    assert len(fields) == 1
-    field = fields[0]
-    assert field["/FT"] == "/Sig"
-    assert field["/F"] == 132
-    assert not reader.root["/AcroForm"].get("/NeedAppearances", False)
-    assert "/XFA" not in reader.root["/AcroForm"]
+def test_signature_fields_are_printed_locked_and_need_no_rendering(dossier: bytes) -> None:
+    root = _reader(dossier).root
+    assert "/NeedsRendering" not in root
+    assert "/Requirements" not in root
+    if "/AcroForm" not in root:
+        return
+    form = root["/AcroForm"]
+    assert not form.get("/NeedAppearances", False)
+    assert "/XFA" not in form
+    fields = form["/Fields"]
+    assert len(fields) >= 1
+    for index in range(len(fields)):
+        field = fields[index]
+        assert field["/FT"] == "/Sig"
+        assert field["/F"] == 132  # print + locked
+        assert "/AA" not in field
 
 
 def test_every_font_is_embedded(dossier: bytes) -> None:
@@ -269,15 +292,25 @@ def test_no_javascript_forbidden_actions_or_external_content(dossier: bytes) -> 
     assert "/JavaScript" not in reader.root.get("/Names", {})
     assert "/AA" not in reader.root
     assert "/OpenAction" not in reader.root
+    assert "/AlternatePresentations" not in reader.root.get("/Names", {})
     for obj in _reachable(reader):
         assert "/JS" not in obj
         assert "/AA" not in obj
-        action = obj.get("/S")
-        assert action not in FORBIDDEN_ACTIONS
-        if action == "/Named":
-            assert obj["/N"] in ALLOWED_NAMED_ACTIONS
-        if action == "/URI":  # allowed by PDF/A-3; ours only ever point at the web
-            assert str(obj["/URI"]).startswith(("https://", "http://"))
+        assert "/PresSteps" not in obj
+        actions = [obj["/A"]] if "/A" in obj else []
+        while actions:
+            action = actions.pop()
+            if "/Next" in action:  # an action's /Next is one action or an array of them
+                following = action["/Next"]
+                if isinstance(following, generic.ArrayObject):
+                    actions.extend(following[i] for i in range(len(following)))
+                else:
+                    actions.append(following)
+            assert action["/S"] in ALLOWED_ACTIONS
+            if action["/S"] == "/Named":
+                assert action["/N"] in ALLOWED_NAMED_ACTIONS
+            if action["/S"] == "/URI":  # allowed by PDF/A-3; ours only point at the web
+                assert str(action["/URI"]).startswith(("https://", "http://"))
         if isinstance(obj, generic.StreamObject):
             assert not {"/F", "/FFilter", "/FDecodeParms"} & set(obj)  # no external streams
         if obj.get("/Subtype") == "/Form":

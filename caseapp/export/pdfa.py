@@ -157,7 +157,7 @@ class PdfA3Finisher:
             tree["Names"] = pydyf.Array()
             for name, spec in leaves:
                 tree["Names"].extend([pydyf.String(name), spec.reference])
-        # Sorted like the name tree, then any file spec outside it (annotation attachments).
+        # Each file spec once, in the name tree's order (annotation attachments among them).
         order = {spec.number: pdf_text_bytes(name) for name, spec in specs}
         pdf.catalog["AF"] = pydyf.Array(
             spec.reference for spec in sorted((s for _, s in specs), key=lambda s: order[s.number])

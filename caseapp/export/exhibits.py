@@ -120,6 +120,9 @@ def render(data: bytes, media_type: str) -> list[Rendition]:
             and target == upright
             and len(rows) == 1
             and len(data) <= MAX_PASS_THROUGH_BYTES
+            # CMYK would be drawn as DeviceCMYK, which a PDF/A file with an sRGB
+            # OutputIntent may not contain (ISO 19005-3 6.2.4.3): it is converted.
+            and probe.mode != "CMYK"
         ):
             return [Rendition(data, media_type)]
         source_format = probe.format

@@ -37,6 +37,14 @@ from caseapp.export.manifest import (
     manifest_bytes,
 )
 from caseapp.export.memory import release_large_buffers
+from caseapp.export.pdfa import (
+    OUTPUT_INTENT,
+    PDF_VARIANT,
+    AssociatedFile,
+    PdfA3Finisher,
+    output_intent_profiles,
+    set_document_dates,
+)
 from caseapp.export.wording import TimestampWording
 
 ORIGINAL_SCHEME = "caseapp-original"
@@ -189,7 +197,10 @@ def render_pdf(
     signer_fingerprint: str | None = None,
     timestamp: TimestampWording | None = None,
 ) -> bytes:
-    """Render the unsigned dossier PDF with every original and manifest.json attached.
+    """Render the unsigned dossier as PDF/A-3b, every original and manifest.json associated.
+
+    Post-processing happens here, on WeasyPrint's object tree (`PdfA3Finisher`), never on
+    the bytes: the signature that follows covers exactly what this returns.
 
     Raises `OriginalMismatch` if an original read from its provider does not match the
     SHA-256 and size on record: a dossier must never attach bytes its index does not describe.
@@ -209,6 +220,7 @@ def render_pdf(
             relationship="Data",
         )
     ]
+    associated = [AssociatedFile(MANIFEST_NAME, "application/json", "Data")]
     for item in sorted(ctx.evidence, key=lambda e: e.number):
         received = _pdf_date(item.received_at)
         attachments.append(
@@ -222,6 +234,7 @@ def render_pdf(
                 relationship="Source",
             )
         )
+        associated.append(AssociatedFile(attachment_name(item), item.media_type, "Source"))
     with ThreadPoolExecutor(max_workers=_IMAGE_WORKERS) as pool:
         fetcher.prefetch_images(pool)
         html = HTML(
@@ -230,7 +243,18 @@ def render_pdf(
             base_url=None,
         )
         stylesheet = CSS(filename=str(TEMPLATE_DIR / "dossier.css"), url_fetcher=fetcher)
-        pdf = html.write_pdf(stylesheets=[stylesheet], attachments=attachments)
+        document = html.render(
+            stylesheets=[stylesheet],
+            color_profiles=output_intent_profiles(),
+            output_intent=OUTPUT_INTENT,
+        )
+        set_document_dates(document, ctx.generated_at)
+        pdf = document.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            output_intent=OUTPUT_INTENT,
+            attachments=attachments,
+            finisher=PdfA3Finisher(associated),
+        )
     if fetcher.original_errors:
         raise OriginalMismatch(
             "originals do not match their records: " + ", ".join(fetcher.original_errors)

@@ -13,8 +13,8 @@ from caseapp.database import DbSession
 from caseapp.export.dossier import check_request
 from caseapp.export.jobs import queue_build
 from caseapp.export.models import Dossier
-from caseapp.export.signing import SIGNING_CERT, TSA_CERT
-from caseapp.export.verify import VerifyReport, verify_file
+from caseapp.export.trust import TrustAnchors
+from caseapp.export.verify import VerifyReport, instance_trust_anchors, verify_file
 from caseapp.vault import BlobCorrupt, Vault
 
 MAX_VERIFY_BYTES = 2 * 1024 * 1024 * 1024
@@ -75,21 +75,14 @@ def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
         raise DossierNotIntact(dossier.id) from exc
 
 
-def instance_certificates(keys_path: Path) -> list[bytes]:
-    """This instance's signing and time stamp certificates, the ones its dossiers must carry."""
-    return [
-        path.read_bytes()
-        for path in (keys_path / SIGNING_CERT, keys_path / TSA_CERT)
-        if path.is_file()
-    ]
-
-
-def verify_stored(vault: Vault, dossier: Dossier, trusted_certs: list[bytes]) -> VerifyReport:
-    """Check the stored PDF as `caseapp verify` would: signature, time stamp, originals."""
+def verify_stored(vault: Vault, dossier: Dossier, keys_path: Path) -> VerifyReport:
+    """Check the stored PDF as `caseapp verify` would beside the instance: signature, time
+    stamp, originals, and a signer that chains to this instance's anchors."""
     if dossier.status != "ready" or dossier.pdf_blob_id is None:
         raise DossierNotReady(dossier.id)
     try:
         data = vault.read_bytes(dossier.pdf_blob_id, MAX_VERIFY_BYTES)
     except BlobCorrupt as exc:
         raise DossierNotIntact(dossier.id) from exc
-    return verify_file(data, trusted_certs)
+    anchors = TrustAnchors(instance_trust_anchors(keys_path), source="instance")
+    return verify_file(data, anchors)

@@ -142,7 +142,12 @@ def verify_command(file: Path, trust: Path | None, fingerprint: str | None) -> N
     """
     anchors = _given_anchors(trust, fingerprint)
     if anchors is None:
-        instance = instance_trust_anchors(instance_path_from_env() / "keys")
+        try:
+            instance = instance_trust_anchors(instance_path_from_env() / "keys")
+        except (OSError, UnreadableCertificate) as exc:
+            raise click.ClickException(
+                "this instance's CA certificate cannot be read; give --trust or --fingerprint"
+            ) from exc
         anchors = TrustAnchors(instance, source="instance" if instance else "none")
     report = verify_file(file, anchors)
     labels = {

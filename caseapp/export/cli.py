@@ -145,9 +145,11 @@ def verify_command(file: Path, trust: Path | None, fingerprint: str | None) -> N
         try:
             instance = instance_trust_anchors(instance_path_from_env() / "keys")
         except (OSError, UnreadableCertificate) as exc:
-            raise click.ClickException(
+            problem = click.ClickException(
                 "this instance's CA certificate cannot be read; give --trust or --fingerprint"
-            ) from exc
+            )
+            problem.exit_code = 2
+            raise problem from exc
         anchors = TrustAnchors(instance, source="instance" if instance else "none")
     report = verify_file(file, anchors)
     labels = {

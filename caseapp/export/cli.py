@@ -84,6 +84,12 @@ def _copy_blob(blob_id: str | None, target: Path) -> None:
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
 
+class InstanceAnchorUnreadable(click.ClickException):
+    """The instance's CA certificate is there but cannot be read (exit 2, like a bad file)."""
+
+    exit_code = 2
+
+
 def _given_anchors(trust: Path | None, fingerprint: str | None) -> TrustAnchors | None:
     if trust is not None and fingerprint is not None:
         raise click.UsageError("give --trust or --fingerprint, not both")
@@ -145,11 +151,9 @@ def verify_command(file: Path, trust: Path | None, fingerprint: str | None) -> N
         try:
             instance = instance_trust_anchors(instance_path_from_env() / "keys")
         except (OSError, UnreadableCertificate) as exc:
-            problem = click.ClickException(
+            raise InstanceAnchorUnreadable(
                 "this instance's CA certificate cannot be read; give --trust or --fingerprint"
-            )
-            problem.exit_code = 2
-            raise problem from exc
+            ) from exc
         anchors = TrustAnchors(instance, source="instance" if instance else "none")
     report = verify_file(file, anchors)
     labels = {

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,12 +28,12 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from caseapp.export.cli import verify_command
 from caseapp.export.pdf import render_pdf
 from caseapp.export.pipeline import produce_dossier
 from caseapp.export.signing import Signer, certificate_fingerprint, create_signing_identity
 from caseapp.export.trust import TrustAnchors
 from caseapp.export.verify import verify_file
+from caseapp.export.verify_cli import verify_command
 
 NOW = datetime.now(UTC)
 
@@ -260,3 +263,16 @@ def test_a_forgery_under_a_look_alike_ca_is_not_intact_with_the_real_ca(ca_dossi
     assert unnamed.anchor_fingerprint == certificate_fingerprint(
         look_alike.public_bytes(serialization.Encoding.DER)
     )
+
+
+def test_the_caseapp_command_takes_the_anchor_options(
+    real_pdf: Path, signer: Signer, away: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "caseapp.cli", "verify", str(real_pdf),
+         "--fingerprint", signer.fingerprint],
+        env={**os.environ, "CASEAPP_INSTANCE": str(away)}, capture_output=True, text=True,
+        timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("INTACT:")

@@ -1,0 +1,150 @@
+"""VERIFY.txt: how to check a bundle with standard tools, in Chinese and in English.
+
+Every command line starts with "$ " and runs as written from the folder the bundle was
+unzipped into (no `cd`), so a reader can follow it literally and a test can run exactly those
+lines. The certificates in the bundle only let the commands run; the text says where trust
+has to come from instead: the CA fingerprint confirmed through another channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from caseapp.export.signing import certificate_fingerprint
+
+SUMS_ENTRY = "SHA256SUMS"
+CUSTODY_ENTRY = "custody.json"
+COMMAND_PREFIX = "$ "
+
+_SUMS_AGREE = (
+    "python3 -c 'import json; m = json.load(open(\"manifest.json\", encoding=\"utf-8\")); "
+    "s = {l[66:].rstrip(\"\\n\"): l[:64] for l in open(\"SHA256SUMS\", encoding=\"utf-8\")}; "
+    "bad = [e[\"attachment\"] for e in m[\"evidence\"] "
+    "if s.get(\"originals/\" + e[\"attachment\"]) != e[\"sha256\"].lower()]; "
+    "print(\"FAILED: \" + \", \".join(bad) if bad else "
+    "\"OK: SHA256SUMS agrees with manifest.json\"); "
+    "raise SystemExit(1 if bad else 0)'"
+)
+_CUSTODY_CHAIN = (
+    "python3 -c 'import json, hashlib; d = json.load(open(\"custody.json\", encoding=\"utf-8\")); "
+    "m = json.load(open(\"manifest.json\", encoding=\"utf-8\")); es = d[\"entries\"]; "
+    "F = lambda s: len(s.encode()).to_bytes(8, \"big\") + s.encode(); "
+    "H = lambda e: hashlib.sha256(b\"caseapp-custody-v1\" + b\"\".join(F(x) for x in ("
+    "d[\"case_id\"], str(e[\"seq\"]), e[\"at\"], e[\"actor\"], e[\"action\"], e[\"subject\"], "
+    "json.dumps(e[\"details\"], sort_keys=True, separators=(\",\", \":\"), ensure_ascii=False), "
+    "e[\"prev_hash\"]))).hexdigest(); "
+    "bad = [e[\"seq\"] for i, e in enumerate(es) if e[\"seq\"] != i + 1 or H(e) != e[\"hash\"] "
+    "or e[\"prev_hash\"] != (es[i - 1][\"hash\"] if i else \"0\" * 64)]; "
+    "head = es[-1][\"hash\"] if es else \"\"; "
+    "ok = not bad and head == m[\"custody\"][\"head_hash\"] "
+    "and len(es) == m[\"custody\"][\"entries\"]; "
+    "print(\"OK: custody log chained to the head in manifest.json\" if ok else "
+    "\"FAILED at entry %s\" % (bad[0] if bad else \"head\")); "
+    "raise SystemExit(0 if ok else 1)'"
+)
+
+
+def _trust_files(certs: Mapping[str, bytes]) -> tuple[str, list[str]]:
+    """The -CAfile for openssl and the --trust files for pyHanko, from the bundled certs."""
+    if "ca.crt" in certs:  # the instance CA issues both the signing and the TSA certificate
+        return "certs/ca.crt", ["certs/ca.crt"]
+    return "certs/tsa.crt", ["certs/signing.crt", "certs/tsa.crt"]
+
+
+def commands(certs: Mapping[str, bytes]) -> list[str]:
+    """The command lines VERIFY.txt gives, in order, each run from the bundle's root."""
+    ts_ca, pdf_trust = _trust_files(certs)
+    trust = " ".join(f"--trust {name}" for name in pdf_trust)
+    return [
+        f"sha256sum -c {SUMS_ENTRY}",
+        _SUMS_AGREE,
+        f"openssl ts -verify -data manifest.json -in manifest.tsr -CAfile {ts_ca}",
+        f"pyhanko sign validate --trust-replace {trust} dossier.pdf",
+        _CUSTODY_CHAIN,
+    ]
+
+
+def anchor_name(certs: Mapping[str, bytes]) -> str:
+    """The bundled certificate whose fingerprint must be confirmed out of band."""
+    return "certs/ca.crt" if "ca.crt" in certs else "certs/signing.crt"
+
+
+def verify_text(dossier_id: str, certs: Mapping[str, bytes]) -> str:
+    """The whole of VERIFY.txt."""
+    cmd = [COMMAND_PREFIX + line for line in commands(certs)]
+    anchor = anchor_name(certs)
+    tsa_file = _trust_files(certs)[0]
+    fingerprints = "\n".join(
+        f"  certs/{name}  SHA-256 {certificate_fingerprint(pem)}" for name, pem in certs.items()
+    )
+    return f"""caseapp dossier {dossier_id} / 投诉证据材料 {dossier_id}
+
+== 中文 ==
+本材料包包含：已签名并加盖时间戳的 dossier.pdf；originals/ 目录下的全部原始证据文件；
+manifest.json（清单：每个原始文件的 SHA-256 和大小）；manifest.tsr（清单的 RFC 3161 时间戳）；
+custody.json（证据保管日志：全部条目、末条哈希、末条签名及其公钥）；SHA256SUMS（本包每个文件的
+SHA-256）；certs/ 目录下的证书。
+
+核验方法：解压后，在本文件（VERIFY.txt）所在的文件夹中打开终端，逐行运行以 "$ " 开头的命令
+（不要输入 "$ "，也不要 cd 到子文件夹）。每条命令都应以退出码 0 结束。
+1. 每个文件未被改动（每行应显示 OK；中文系统可能显示"成功"）：
+{cmd[0]}
+2. SHA256SUMS 与清单 manifest.json 一致：
+{cmd[1]}
+3. 清单的时间戳（应显示 "Verification: OK"）：
+{cmd[2]}
+4. PDF 签名（需要 pyHanko：pip install pyhanko-cli；应显示 INTACT:TRUSTED 且为 UNTOUCHED）：
+{cmd[3]}
+5. 证据保管日志逐条相连，并连到清单中的末条哈希（只需 Python 3）：
+{cmd[4]}
+6. 用 PDF 阅读器（如 Adobe Acrobat Reader）打开 dossier.pdf：签名面板应显示签名有效、
+   文件签名后未被修改。
+7. 如已安装 caseapp：caseapp verify 本材料包.zip --fingerprint <您另行核实的 CA 指纹>
+   退出码 0 = 完整且由该 CA 签发；1 = 不完整或并非由该 CA 签发；2 = 无法读取；
+   3 = 完整，但签发者未经确认（会显示其指纹）。它还会核对日志末条的签名。
+
+重要：包内的证书只能证明各文件彼此一致，不能证明材料来自谁——伪造者可以把自己的证书放进包里，
+并在这里印上自己的指纹。信任只能来自包外：请通过其他渠道（发送方网站、电话、信件，或该系统的
+GET /pki/ca.pem）确认 {anchor} 的 SHA-256 指纹，再用它核验（步骤 4 的 --trust，
+或 caseapp verify --fingerprint）。若时间戳由外部机构签发，{tsa_file} 须换成该机构的根证书。
+
+== English ==
+This bundle holds: dossier.pdf, signed and time-stamped; originals/, every original evidence
+file; manifest.json, listing each original's SHA-256 and size; manifest.tsr, an RFC 3161 time
+stamp over manifest.json; custody.json, the chain-of-custody log (every entry, the head, the
+head's signature and the key to check it); SHA256SUMS, the SHA-256 of every file in the bundle;
+certs/, the certificates.
+
+How to check it: unzip the bundle, open a terminal in the folder that holds this file
+(VERIFY.txt) and run each line that starts with "$ " as written (without the "$ ", and
+without changing into a subfolder). Each command must exit with status 0.
+1. No file was changed (every line must say OK):
+{cmd[0]}
+2. SHA256SUMS says what manifest.json says:
+{cmd[1]}
+3. The manifest's time stamp (must print "Verification: OK"):
+{cmd[2]}
+4. The PDF signature (needs pyHanko: pip install pyhanko-cli; must report INTACT:TRUSTED and
+   UNTOUCHED):
+{cmd[3]}
+5. The custody log: every entry chained to the next, up to the head in manifest.json (needs
+   only Python 3):
+{cmd[4]}
+6. Open dossier.pdf in a PDF reader (Adobe Acrobat Reader, for one): its signature panel must
+   show a valid signature and no change since signing.
+7. With caseapp installed: caseapp verify THIS.zip --fingerprint <the CA fingerprint you
+   confirmed>. Exit status 0 = intact and issued under that CA; 1 = not intact, or not issued
+   under that CA; 2 = unreadable; 3 = intact, but the issuer is unconfirmed (its fingerprint
+   is printed). It also checks the signature on the custody log's head.
+
+Important: the certificates in this bundle prove only that its files agree with each other,
+not who made them: a forger can put their own certificates in a bundle and print their own
+fingerprints here. Trust has to come from outside: confirm the SHA-256 fingerprint of
+{anchor} through another channel (the sender's website, a phone call, a letter, or
+GET /pki/ca.pem of the instance that issued it), then check against it (--trust in step 4,
+or caseapp verify --fingerprint). If an outside authority made the time stamps, use its root
+certificate instead of {tsa_file}.
+
+Certificates in this bundle (for comparison only, see above) / 包内证书（仅供比对，见上文）:
+{fingerprints}
+"""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from caseapp.export.signing import certificate_fingerprint
+from caseapp.export.trust import UnreadableCertificate, load_certificates
 
 SUMS_ENTRY = "SHA256SUMS"
 CUSTODY_ENTRY = "custody.json"
@@ -44,10 +45,33 @@ _CUSTODY_CHAIN = (
 )
 
 
+def _tsa_under_ca(certs: Mapping[str, bytes]) -> bool:
+    """Whether the manifest's time stamp authority (certs/tsa.crt) was issued by the bundled
+    instance CA (certs/ca.crt): the instance's own TSA, not an outside authority."""
+    if "ca.crt" not in certs or "tsa.crt" not in certs:
+        return False
+    try:
+        ca = load_certificates(certs["ca.crt"])[0]
+        tsa = load_certificates(certs["tsa.crt"])[0]
+    except UnreadableCertificate:
+        return False
+    return bool(tsa.issuer == ca.subject)
+
+
 def _trust_files(certs: Mapping[str, bytes]) -> tuple[str, list[str]]:
-    """The -CAfile for openssl and the --trust files for pyHanko, from the bundled certs."""
-    if "ca.crt" in certs:  # the instance CA issues both the signing and the TSA certificate
-        return "certs/ca.crt", ["certs/ca.crt"]
+    """The -CAfile for openssl and the --trust files for pyHanko, from the bundled certs.
+
+    openssl gets the TSA's chain, certs/tsa.crt: the authority's certificate, then the chain
+    its reply carried up to its root (for the instance's own TSA, the instance CA). pyHanko
+    gets certs/ca.crt, the certificate whose fingerprint the reader confirms, as its one
+    trust root, never the leaf signing certificate; only when an outside authority made the
+    time stamps does its chain join, for the signature's time stamp. An instance from before
+    the CA has only the self-signed signing and TSA certificates.
+    """
+    if "ca.crt" in certs:
+        if _tsa_under_ca(certs):
+            return "certs/tsa.crt", ["certs/ca.crt"]
+        return "certs/tsa.crt", ["certs/ca.crt", "certs/tsa.crt"]
     return "certs/tsa.crt", ["certs/signing.crt", "certs/tsa.crt"]
 
 
@@ -74,6 +98,21 @@ def verify_text(dossier_id: str, certs: Mapping[str, bytes]) -> str:
     cmd = [COMMAND_PREFIX + line for line in commands(certs)]
     anchor = anchor_name(certs)
     tsa_file = _trust_files(certs)[0]
+    if _tsa_under_ca(certs):
+        tsa_zh = (
+            f"\n步骤 3 的 {tsa_file} 依次包含时间戳服务的证书和签发它的实例 CA 证书"
+            "（与 certs/ca.crt 相同）。"
+        )
+        tsa_en = (
+            f"\nIn step 3, {tsa_file} holds the time stamping certificate and, after it, the"
+            "\ninstance CA that issued it (the same certificate as certs/ca.crt)."
+        )
+    else:
+        tsa_zh = f"\n若时间戳由外部机构签发，步骤 3 的 {tsa_file} 须换成您从该机构取得的根证书。"
+        tsa_en = (
+            f"\nIf an outside authority made the time stamps, use its root certificate, obtained "
+            f"from\nthat authority, instead of {tsa_file} in step 3."
+        )
     fingerprints = "\n".join(
         f"  certs/{name}  SHA-256 {certificate_fingerprint(pem)}" for name, pem in certs.items()
     )
@@ -93,12 +132,13 @@ SHA-256）；certs/ 目录下的证书。
 {cmd[1]}
 3. 清单的时间戳（应显示 "Verification: OK"）：
 {cmd[2]}
-4. PDF 签名（需要 pyHanko：pip install pyhanko-cli；应显示 INTACT:TRUSTED 且为 UNTOUCHED）：
+4. PDF 签名（需要 pyHanko：pip install pyhanko-cli；应显示 INTACT:TRUSTED，且为 UNTOUCHED
+   或 EXTENDED_WITH_LTA_UPDATES——签名后只追加了验证数据和文档时间戳）：
 {cmd[3]}
 5. 证据保管日志逐条相连，并连到清单中的末条哈希（只需 Python 3）：
 {cmd[4]}
-6. 用 PDF 阅读器（如 Adobe Acrobat Reader）打开 dossier.pdf：签名面板应显示签名有效、
-   文件签名后未被修改。
+6. 用 PDF 阅读器（如 Adobe Acrobat Reader）打开 dossier.pdf：签名面板应显示签名有效，
+   签名后只添加了文档时间戳，内容未被修改。
 7. 如已安装 caseapp：caseapp verify 本材料包.zip --fingerprint <您另行核实的 CA 指纹>
    退出码 0 = 完整且由该 CA 签发；1 = 不完整或并非由该 CA 签发；2 = 无法读取；
    3 = 完整，但签发者未经确认（会显示其指纹）。它还会核对日志末条的签名。
@@ -106,7 +146,7 @@ SHA-256）；certs/ 目录下的证书。
 重要：包内的证书只能证明各文件彼此一致，不能证明材料来自谁——伪造者可以把自己的证书放进包里，
 并在这里印上自己的指纹。信任只能来自包外：请通过其他渠道（发送方网站、电话、信件，或该系统的
 GET /pki/ca.pem）确认 {anchor} 的 SHA-256 指纹，再用它核验（步骤 4 的 --trust，
-或 caseapp verify --fingerprint）。若时间戳由外部机构签发，{tsa_file} 须换成该机构的根证书。
+或 caseapp verify --fingerprint）。{tsa_zh}
 
 == English ==
 This bundle holds: dossier.pdf, signed and time-stamped; originals/, every original evidence
@@ -124,14 +164,15 @@ without changing into a subfolder). Each command must exit with status 0.
 {cmd[1]}
 3. The manifest's time stamp (must print "Verification: OK"):
 {cmd[2]}
-4. The PDF signature (needs pyHanko: pip install pyhanko-cli; must report INTACT:TRUSTED and
-   UNTOUCHED):
+4. The PDF signature (needs pyHanko: pip install pyhanko-cli; must report INTACT:TRUSTED, and
+   UNTOUCHED or EXTENDED_WITH_LTA_UPDATES: only validation data and document time stamps
+   were added after signing):
 {cmd[3]}
 5. The custody log: every entry chained to the next, up to the head in manifest.json (needs
    only Python 3):
 {cmd[4]}
 6. Open dossier.pdf in a PDF reader (Adobe Acrobat Reader, for one): its signature panel must
-   show a valid signature and no change since signing.
+   show a valid signature, followed by document time stamps only, the content unchanged.
 7. With caseapp installed: caseapp verify THIS.zip --fingerprint <the CA fingerprint you
    confirmed>. Exit status 0 = intact and issued under that CA; 1 = not intact, or not issued
    under that CA; 2 = unreadable; 3 = intact, but the issuer is unconfirmed (its fingerprint
@@ -142,8 +183,7 @@ not who made them: a forger can put their own certificates in a bundle and print
 fingerprints here. Trust has to come from outside: confirm the SHA-256 fingerprint of
 {anchor} through another channel (the sender's website, a phone call, a letter, or
 GET /pki/ca.pem of the instance that issued it), then check against it (--trust in step 4,
-or caseapp verify --fingerprint). If an outside authority made the time stamps, use its root
-certificate instead of {tsa_file}.
+or caseapp verify --fingerprint).{tsa_en}
 
 Certificates in this bundle (for comparison only, see above) / 包内证书（仅供比对，见上文）:
 {fingerprints}

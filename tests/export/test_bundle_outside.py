@@ -65,6 +65,13 @@ def test_every_command_in_verify_txt_succeeds_from_the_bundle_root(unzipped: Pat
     assert any(c.startswith("openssl ts -verify") for c in commands)
     assert any(c.startswith("pyhanko sign validate") for c in commands)
     assert not any(c.startswith("cd ") or " cd " in c for c in commands)
+    # One trust root, the instance CA; never the leaf signing certificate. openssl gets the
+    # TSA's chain, which for the instance's own TSA ends in that CA.
+    assert "pyhanko sign validate --trust-replace --trust certs/ca.crt dossier.pdf" in commands
+    assert not any("signing.crt" in c for c in commands)
+    assert any(c.endswith("-CAfile certs/tsa.crt") for c in commands)
+    tsa_chain = (unzipped / "certs" / "tsa.crt").read_bytes()
+    assert tsa_chain.endswith((unzipped / "certs" / "ca.crt").read_bytes())
     for command in commands:
         result = _run(command, unzipped)
         assert result.returncode == 0, (command, result.stdout, result.stderr)

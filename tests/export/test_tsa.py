@@ -62,6 +62,24 @@ def test_external_manifest_time_stamp_passes_openssl_with_the_authority_root(
     assert verify_file(out.getvalue()).status == "unconfirmed"
 
 
+def test_verify_txt_commands_run_as_written_for_an_outside_authority(
+    external_signer: Signer, authority: Authority, context_factory, tmp_path: Path, make_bundle
+) -> None:
+    from tests.export.test_bundle_outside import _commands, _run
+
+    ctx = context_factory()
+    bundle = make_bundle(produce_dossier(ctx, external_signer), ctx, external_signer)
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        archive.extractall(tmp_path)
+    text = (tmp_path / "VERIFY.txt").read_text(encoding="utf-8")
+    assert "use its root certificate, obtained from\nthat authority" in text
+    for command in _commands(text):
+        result = _run(command, tmp_path)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    # certs/tsa.crt names the authority first: its fingerprint in VERIFY.txt is the TSA's
+    assert (tmp_path / "certs" / "tsa.crt").read_bytes().startswith(authority.tsa_cert.strip())
+
+
 def test_external_time_stamp_is_bound_to_the_data(external_signer: Signer) -> None:
     tsr = external_signer.timestamp_bytes(b"manifest v1\n")
     assert check_timestamp_reply(tsr, b"manifest v1\n")[0] == []

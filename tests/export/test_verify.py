@@ -60,7 +60,7 @@ def test_our_dossier_without_an_anchor_is_intact_but_unconfirmed(
     assert report.reasons == []
     assert report.exit_code == 3
     assert report.signer_fingerprint == signer.fingerprint
-    assert report.anchor_fingerprint == signer.fingerprint  # self-signed: its own root
+    assert report.anchor_fingerprint == signer.ca_fingerprint  # the root it claims: the CA
     assert report.timestamp_at is not None
     assert report.signed_at is not None
     assert report.signer_trusted is None  # nobody named an anchor

@@ -1,7 +1,7 @@
 """`caseapp verify` never vouches for a forgery: intact means signed under a named anchor.
 
 The forger alters the case (the amount, an original) and re-signs the dossier with a
-look-alike: a self-signed certificate with the very same subject, and a look-alike TSA.
+look-alike: an instance CA, signing certificate and TSA with the very same subjects.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from caseapp.export.pdf import render_pdf
@@ -65,7 +67,8 @@ def forged_pdf(tmp_path_factory: pytest.TempPathFactory, context_factory) -> tup
     forger = Signer(folder / "keys")
     path = folder / "dossier.pdf"
     path.write_bytes(produce_dossier(ctx, forger).pdf)
-    return path, forger.fingerprint
+    assert forger.ca_fingerprint is not None
+    return path, forger.ca_fingerprint
 
 
 @pytest.fixture(scope="module")
@@ -85,11 +88,12 @@ def away(tmp_path: Path) -> Path:
 def test_the_forgery_away_from_the_instance_is_unconfirmed_and_shows_the_look_alike(
     forged_pdf: tuple[Path, str], away: Path
 ) -> None:
-    path, forger_fingerprint = forged_pdf
+    path, forger_ca_fingerprint = forged_pdf
     result = _verify(path, instance=away)
     assert result.exit_code == 3, result.output
     assert result.output.startswith("INTACT BUT SIGNER UNCONFIRMED")
-    assert forger_fingerprint in result.output
+    assert forger_ca_fingerprint in result.output
+    assert "Common Name: caseapp instance CA" in result.output
     assert "Common Name: caseapp test instance" in result.output
     assert "--fingerprint" in result.output
     assert "--trust" in result.output
@@ -98,7 +102,7 @@ def test_the_forgery_away_from_the_instance_is_unconfirmed_and_shows_the_look_al
 def test_the_forgery_with_trust_in_the_real_anchor_is_not_intact(
     forged_pdf: tuple[Path, str], keys_dir: Path, away: Path
 ) -> None:
-    result = _verify(forged_pdf[0], "--trust", str(keys_dir / "signing.crt"), instance=away)
+    result = _verify(forged_pdf[0], "--trust", str(keys_dir / "ca.crt"), instance=away)
     assert result.exit_code == 1, result.output
     assert "not signed by the trusted authority" in result.output
 
@@ -114,7 +118,8 @@ def test_the_forgery_beside_the_real_instance_is_not_intact(
 def test_the_forgery_with_the_real_fingerprint_is_not_intact(
     forged_pdf: tuple[Path, str], signer: Signer, away: Path
 ) -> None:
-    result = _verify(forged_pdf[0], "--fingerprint", signer.fingerprint, instance=away)
+    assert signer.ca_fingerprint is not None
+    result = _verify(forged_pdf[0], "--fingerprint", signer.ca_fingerprint, instance=away)
     assert result.exit_code == 1, result.output
     assert "not signed by the trusted authority" in result.output
 
@@ -128,11 +133,11 @@ def test_the_real_dossier_beside_the_instance_is_intact(real_pdf: Path, instance
 def test_the_real_dossier_away_with_trust_in_its_anchor_is_intact(
     real_pdf: Path, keys_dir: Path, away: Path
 ) -> None:
-    der = x509.load_pem_x509_certificate((keys_dir / "signing.crt").read_bytes()).public_bytes(
+    der = x509.load_pem_x509_certificate((keys_dir / "ca.crt").read_bytes()).public_bytes(
         serialization.Encoding.DER
     )
     (away.parent / "anchor.der").write_bytes(der)
-    for anchor in (keys_dir / "signing.crt", away.parent / "anchor.der"):
+    for anchor in (keys_dir / "ca.crt", away.parent / "anchor.der"):
         result = _verify(real_pdf, "--trust", str(anchor), instance=away)
         assert result.exit_code == 0, result.output
 
@@ -142,16 +147,34 @@ def test_the_real_dossier_away_without_an_anchor_is_unconfirmed(
 ) -> None:
     result = _verify(real_pdf, instance=away)
     assert result.exit_code == 3, result.output
-    assert signer.fingerprint in result.output
+    assert signer.ca_fingerprint is not None
+    assert signer.ca_fingerprint in result.output
+    assert "Common Name: caseapp instance CA" in result.output
 
 
 def test_the_real_dossier_with_its_anchor_fingerprint_is_intact(
     real_pdf: Path, signer: Signer, away: Path
 ) -> None:
-    spaced = ":".join(signer.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
-    for fingerprint in (signer.fingerprint, spaced):
+    ca = signer.ca_fingerprint
+    assert ca is not None
+    spaced = ":".join(ca[i : i + 2] for i in range(0, 64, 2)).upper()
+    for fingerprint in (ca, spaced):
         result = _verify(real_pdf, "--fingerprint", fingerprint, instance=away)
         assert result.exit_code == 0, result.output
+
+
+def test_a_new_dossier_carries_the_instance_ca_in_its_dss_so_its_fingerprint_finds_it(
+    signed_dossier: bytes, signer: Signer
+) -> None:
+    reader = PdfFileReader(io.BytesIO(signed_dossier), strict=False)
+    dss = DocumentSecurityStore.read_dss(reader)
+    carried = {certificate_fingerprint(c) for c in dss.load_certs()}
+    assert signer.ca_fingerprint in carried
+    report = verify_file(
+        signed_dossier, TrustAnchors(fingerprint=signer.ca_fingerprint, source="fingerprint")
+    )
+    assert report.status == "intact", report.reasons
+    assert report.anchor_fingerprint == signer.ca_fingerprint
 
 
 def test_a_bad_trust_file_or_fingerprint_is_a_usage_error(real_pdf: Path, away: Path) -> None:
@@ -270,7 +293,7 @@ def test_the_caseapp_command_takes_the_anchor_options(
 ) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "caseapp.cli", "verify", str(real_pdf),
-         "--fingerprint", signer.fingerprint],
+         "--fingerprint", str(signer.ca_fingerprint)],
         env={**os.environ, "CASEAPP_INSTANCE": str(away)}, capture_output=True, text=True,
         timeout=120, check=False,
     )

@@ -113,6 +113,7 @@ def verify_text(dossier_id: str, certs: Mapping[str, bytes]) -> str:
             f"\nIf an outside authority made the time stamps, use its root certificate, obtained "
             f"from\nthat authority, instead of {tsa_file} in step 3."
         )
+    fingerprint_cmd = f"{COMMAND_PREFIX}openssl x509 -in {anchor} -noout -fingerprint -sha256"
     fingerprints = "\n".join(
         f"  certs/{name}  SHA-256 {certificate_fingerprint(pem)}" for name, pem in certs.items()
     )
@@ -146,7 +147,8 @@ SHA-256）；certs/ 目录下的证书。
 重要：包内的证书只能证明各文件彼此一致，不能证明材料来自谁——伪造者可以把自己的证书放进包里，
 并在这里印上自己的指纹。信任只能来自包外：请通过其他渠道（发送方网站、电话、信件，或该系统的
 GET /pki/ca.pem）确认 {anchor} 的 SHA-256 指纹，再用它核验（步骤 4 的 --trust，
-或 caseapp verify --fingerprint）。{tsa_zh}
+或 caseapp verify --fingerprint）。{anchor} 的指纹可这样算出：
+{fingerprint_cmd}{tsa_zh}
 
 == English ==
 This bundle holds: dossier.pdf, signed and time-stamped; originals/, every original evidence
@@ -183,7 +185,8 @@ not who made them: a forger can put their own certificates in a bundle and print
 fingerprints here. Trust has to come from outside: confirm the SHA-256 fingerprint of
 {anchor} through another channel (the sender's website, a phone call, a letter, or
 GET /pki/ca.pem of the instance that issued it), then check against it (--trust in step 4,
-or caseapp verify --fingerprint).{tsa_en}
+or caseapp verify --fingerprint). To compute the fingerprint of {anchor}:
+{fingerprint_cmd}{tsa_en}
 
 Certificates in this bundle (for comparison only, see above) / 包内证书（仅供比对，见上文）:
 {fingerprints}

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from caseapp.config import CONFIG_FILE, SECRET_KEY_FILE, ConfigError, instance_path_from_env
+from caseapp.export.verify_cli import verify_command
 
 DEFAULT_CONFIG = """\
 # caseapp instance settings. Environment variables CASEAPP_<NAME> override these.
@@ -146,16 +147,8 @@ def run_command(host: str, port: int) -> None:
     run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
-@cli.command("verify", with_appcontext=False)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
-def verify_dossier_command(ctx: click.Context, file: Path) -> None:
-    """Check a dossier PDF or bundle ZIP. Exit 0 intact, 1 not intact, 2 unreadable."""
-    # No app is needed: a dossier can be checked anywhere, trusting this instance's
-    # certificate only when one is beside it.
-    from caseapp.export.cli import verify_command
-
-    ctx.invoke(verify_command, file=file)
+# No app is needed: a dossier can be checked anywhere (see caseapp/export/verify_cli.py).
+cli.add_command(verify_command)
 
 
 @cli.command("backup")

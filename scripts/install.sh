@@ -2,14 +2,14 @@
 # Installs what caseapp needs on Debian 12: system packages (fonts for Chinese PDFs,
 # libraries WeasyPrint and file sniffing load), a virtual environment at .venv/ and
 # the app itself. Safe to run again: it only installs what is missing.
-#   WITH_TEST_TOOLS=1  also installs what the tests drive (chromium, redis, poppler).
+#   WITH_TEST_TOOLS=1  also installs what the tests drive (chromium, redis, poppler, zip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(fonts-noto-cjk fonts-noto-color-emoji fonts-wqy-zenhei libmagic1 libpango-1.0-0 libpangoft2-1.0-0
           libharfbuzz-subset0 shared-mime-info openssl)
 if [[ "${WITH_TEST_TOOLS:-0}" == 1 ]]; then
-  packages+=(chromium poppler-utils redis-server)
+  packages+=(chromium poppler-utils redis-server zip unzip)
 fi
 
 missing=()

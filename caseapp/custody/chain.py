@@ -60,8 +60,28 @@ def entry_hash(
     return digest.hexdigest()
 
 
-def _head_message(case_id: str, seq: int, head_hash: str) -> bytes:
+def head_message(case_id: str, seq: int, head_hash: str) -> bytes:
+    """The bytes a head signature covers: (case, seq, hash of the head entry), length-prefixed."""
     return b"caseapp-custody-head-v1" + _field(case_id) + _field(str(seq)) + _field(head_hash)
+
+
+def check_head_signature(
+    public: Ed25519PublicKey, case_id: str, seq: int, head_hash: str, signature: str
+) -> bool:
+    """True when `signature` (hex) is `public`'s signature over exactly this head."""
+    try:
+        public.verify(bytes.fromhex(signature), head_message(case_id, seq, head_hash))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def load_head_public_key(pem: str | bytes) -> Ed25519PublicKey:
+    """The custody key's public half from PEM (ValueError if it is not an Ed25519 key)."""
+    key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
 
 
 @dataclass(frozen=True)
@@ -95,13 +115,16 @@ class HeadKey:
 
     def sign(self, case_id: str, seq: int, head_hash: str) -> str:
         """Signature over (case, seq, hash) of the head entry, hex."""
-        return self.private.sign(_head_message(case_id, seq, head_hash)).hex()
+        return self.private.sign(head_message(case_id, seq, head_hash)).hex()
 
     def check(self, case_id: str, seq: int, head_hash: str, signature: str) -> bool:
         """True when the signature is ours over exactly this head."""
-        public: Ed25519PublicKey = self.private.public_key()
-        try:
-            public.verify(bytes.fromhex(signature), _head_message(case_id, seq, head_hash))
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return check_head_signature(
+            self.private.public_key(), case_id, seq, head_hash, signature
+        )
+
+    def public_pem(self) -> str:
+        """The public half, PEM: what a dossier bundle carries so heads can be checked."""
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")

@@ -1,5 +1,6 @@
 """The dossier bundle: one ZIP with the signed PDF, the originals, the manifest and its time
-stamp, the certificates, and instructions for checking all of it with standard tools.
+stamp, the custody log, the certificates, a SHA256SUMS list of all of it, and instructions for
+checking all of it with standard tools (VERIFY.txt, see verify_text.py).
 
 Originals are streamed from their providers into the archive one at a time, hashed on the way,
 so a bundle of a large case never holds all originals in memory.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import unicodedata
 import zipfile
 from collections.abc import Mapping
@@ -21,7 +21,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from caseapp.export.context import DossierContext
 from caseapp.export.manifest import MANIFEST_NAME, attachment_name, evidence_label
-from caseapp.export.signing import certificate_fingerprint, load_certificate
+from caseapp.export.signing import certificate_fingerprint
+from caseapp.export.verify_text import CUSTODY_ENTRY, SUMS_ENTRY, verify_text
 
 PDF_ENTRY = "dossier.pdf"
 TSR_ENTRY = "manifest.tsr"
@@ -47,50 +48,6 @@ def safe_entry_name(name: str) -> bool:
     return all(part not in ("", ".", "..") for part in name.rstrip("/").split("/"))
 
 
-def _verify_text(ctx: DossierContext, certs: Mapping[str, bytes]) -> str:
-    fingerprints = "\n".join(
-        f"  certs/{name}  SHA-256 {certificate_fingerprint(pem)}" for name, pem in certs.items()
-    )
-    return f"""caseapp dossier {ctx.dossier_id} / 投诉证据材料 {ctx.dossier_id}
-
-== 中文 ==
-本材料包包含：已签名并加盖时间戳的 dossier.pdf；originals/ 目录下的全部原始证据文件；
-manifest.json（清单，列出每个文件的 SHA-256 和大小）；manifest.tsr（清单的 RFC 3161 时间戳）；
-certs/ 目录下的签名证书和时间戳证书。
-
-核验方法：
-1. 使用 caseapp：  caseapp verify 本文件.zip   （或 caseapp verify dossier.pdf）
-   退出码 0 = 完整；1 = 不完整（会说明原因）；2 = 无法读取。
-2. 核对原始文件：  cd originals && sha256sum *
-   每个值必须与 manifest.json 及 PDF 证据目录中的 SHA-256 一致。
-3. 核对清单时间戳：
-   openssl ts -verify -data manifest.json -in manifest.tsr -CAfile certs/tsa.crt
-   应显示 "Verification: OK"。
-4. 核对 PDF 签名：用任意 PDF 签名验证工具（Adobe Acrobat Reader、pyHanko、欧盟 DSS 等）打开
-   dossier.pdf，签名须有效且覆盖整个文件；签名证书指纹须与下列一致。
-
-== English ==
-This bundle holds: dossier.pdf, signed and time-stamped; originals/, every original evidence
-file; manifest.json, listing each file's SHA-256 and size; manifest.tsr, an RFC 3161 time stamp
-over manifest.json; certs/, the signing and time stamping certificates.
-
-How to check it:
-1. With caseapp:  caseapp verify THIS.zip   (or caseapp verify dossier.pdf)
-   Exit status 0 = intact; 1 = not intact (the reason is printed); 2 = unreadable.
-2. The originals:  cd originals && sha256sum *
-   Every value must equal the SHA-256 in manifest.json and in the PDF's evidence index.
-3. The manifest's time stamp:
-   openssl ts -verify -data manifest.json -in manifest.tsr -CAfile certs/tsa.crt
-   must print "Verification: OK".
-4. The PDF signature: open dossier.pdf in any PDF signature validator (Adobe Acrobat Reader,
-   pyHanko, the EU DSS demo); the signature must be valid and cover the entire file, and the
-   signing certificate's fingerprint must match the one below.
-
-Certificates / 证书指纹:
-{fingerprints}
-"""
-
-
 def write_bundle(
     out: BinaryIO,
     pdf_bytes: bytes,
@@ -98,20 +55,30 @@ def write_bundle(
     manifest_bytes: bytes,
     tsr_bytes: bytes,
     certs: Mapping[str, bytes],
+    custody: bytes | None = None,
 ) -> None:
     """Write the bundle ZIP to `out`.
 
     `certs` maps a file name under certs/ to PEM bytes: {"signing.crt": ..., "tsa.crt": ...}.
+    `custody` is the case's custody.json (see caseapp.custody.document). SHA256SUMS, written
+    last, lists every other file so `sha256sum -c SHA256SUMS` checks the whole bundle.
     Raises `BundleOriginalMismatch` if an original does not match its record.
     """
+    sums: dict[str, str] = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo(PDF_ENTRY), pdf_bytes, zipfile.ZIP_STORED)
-        archive.writestr(MANIFEST_NAME, manifest_bytes)
-        archive.writestr(TSR_ENTRY, tsr_bytes)
+
+        def put(name: str, data: bytes, compress: int = zipfile.ZIP_DEFLATED) -> None:
+            archive.writestr(zipfile.ZipInfo(name), data, compress)
+            sums[name] = hashlib.sha256(data).hexdigest()
+
+        put(PDF_ENTRY, pdf_bytes, zipfile.ZIP_STORED)
+        put(MANIFEST_NAME, manifest_bytes)
+        put(TSR_ENTRY, tsr_bytes)
+        if custody is not None:
+            put(CUSTODY_ENTRY, custody)
         for name, pem in certs.items():
-            entry = CERTS_DIR + attachment_safe(name)
-            archive.writestr(entry, pem)
-        archive.writestr(VERIFY_ENTRY, _verify_text(ctx, certs).encode("utf-8"))
+            put(CERTS_DIR + attachment_safe(name), pem)
+        put(VERIFY_ENTRY, verify_text(ctx.dossier_id, certs).encode("utf-8"))
         for item in sorted(ctx.evidence, key=lambda e: e.number):
             stored = item.media_type.startswith(_STORED_TYPES)
             info = zipfile.ZipInfo(ORIGINALS_DIR + attachment_name(item))
@@ -128,6 +95,9 @@ def write_bundle(
                 raise BundleOriginalMismatch(
                     f"original of {evidence_label(item.number)} does not match its record"
                 )
+            sums[info.filename] = digest.hexdigest()
+        listing = "".join(f"{sha}  {name}\n" for name, sha in sorted(sums.items()))
+        archive.writestr(zipfile.ZipInfo(SUMS_ENTRY), listing.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
 
 def attachment_safe(name: str) -> str:
@@ -161,60 +131,3 @@ def check_timestamp_reply(tsr: bytes, data: bytes) -> tuple[list[str], dict[str,
     if not status.get("valid"):
         return ["manifest time stamp: the token's signature is invalid"], info
     return [], info
-
-
-def _hash_entry(archive: zipfile.ZipFile, name: str, limit: int) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with archive.open(name) as source:
-        while chunk := source.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:  # stop reading a zip bomb as soon as it is too long
-                break
-            digest.update(chunk)
-    return digest.hexdigest(), size
-
-
-def verify_bundle_parts(
-    archive: zipfile.ZipFile,
-    pdf_manifest: bytes | None,
-    signer_fingerprint: str | None,
-    details: dict[str, Any],
-) -> list[str]:
-    """Check everything in a bundle beside the PDF; return the reasons it is not intact."""
-    reasons: list[str] = []
-    names = set(archive.namelist())
-    unsafe = sorted(n for n in names if not safe_entry_name(n))
-    reasons += [f"unsafe entry name in the bundle: {n!r}" for n in unsafe[:5]]
-    if MANIFEST_NAME not in names or TSR_ENTRY not in names:
-        return [*reasons, "manifest.json or manifest.tsr missing from the bundle"]
-    manifest_raw = archive.read(MANIFEST_NAME)
-    if pdf_manifest is not None and manifest_raw != pdf_manifest:
-        reasons.append("manifest.json differs from the manifest embedded in the PDF")
-    tsr_reasons, tsr_info = check_timestamp_reply(archive.read(TSR_ENTRY), manifest_raw)
-    reasons += tsr_reasons
-    details.update(tsr_info)
-    try:
-        entries = {e["attachment"]: e for e in json.loads(manifest_raw)["evidence"]}
-    except (ValueError, KeyError, TypeError):
-        return [*reasons, "manifest.json in the bundle is not a valid dossier manifest"]
-    originals = {n[len(ORIGINALS_DIR):] for n in names if n.startswith(ORIGINALS_DIR)}
-    for name, entry in entries.items():
-        if name not in originals:
-            reasons.append(f"original missing from the bundle: {name}")
-            continue
-        expected_size = int(entry.get("size", -1))
-        sha, size = _hash_entry(archive, ORIGINALS_DIR + name, expected_size)
-        if size != expected_size:
-            reasons.append(f"original {name}: size does not match the manifest")
-        elif sha != str(entry.get("sha256", "")).lower():
-            reasons.append(f"original {name}: SHA-256 does not match the manifest")
-    reasons += [f"original not in the manifest: {n}" for n in sorted(originals - set(entries))]
-    signing_cert = CERTS_DIR + "signing.crt"
-    if signing_cert in names and signer_fingerprint is not None:
-        try:
-            bundled = certificate_fingerprint(load_certificate(archive.read(signing_cert)))
-        except ValueError:
-            bundled = None
-        if bundled != signer_fingerprint:
-            reasons.append("certs/signing.crt is not the certificate that signed the PDF")
-    return reasons

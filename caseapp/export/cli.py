@@ -1,21 +1,17 @@
-"""`caseapp export` and `caseapp verify`."""
+"""`caseapp export` (`caseapp verify` is in verify_cli.py: it needs no app)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from caseapp.cases.models import Case
-from caseapp.config import instance_path_from_env
 from caseapp.export.context import LANGS, RECIPIENT_KINDS
 from caseapp.export.dossier import build
 from caseapp.export.models import Dossier
-from caseapp.export.service import instance_certificates
 from caseapp.export.signing import SigningIdentityMissing, TimeStampFailed
-from caseapp.export.verify import verify_file
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 
@@ -78,29 +74,3 @@ def _copy_blob(blob_id: str | None, target: Path) -> None:
                 handle.write(chunk)
     except OSError as exc:
         raise click.ClickException(f"cannot write {target}: {exc.strerror}") from exc
-
-
-@click.command("verify")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def verify_command(file: Path) -> None:
-    """Check a dossier PDF or bundle ZIP. Exit 0 intact, 1 not intact, 2 unreadable."""
-    keys = instance_path_from_env() / "keys"
-    trusted = instance_certificates(keys) or None
-    report = verify_file(file, trusted)
-    labels = {"intact": "INTACT", "not_intact": "NOT INTACT", "unreadable": "UNREADABLE"}
-    click.echo(f"{labels[report.status]}: {file}")
-    for reason in report.reasons:
-        click.echo(f"  - {reason}")
-    if report.signer_fingerprint:
-        trust = (
-            "this instance's certificate"
-            if report.signer_trusted
-            else "compare it with the fingerprint the sender published"
-        )
-        click.echo(f"  signer: {report.signer_subject or '?'}")
-        click.echo(f"  signer certificate SHA-256: {report.signer_fingerprint} ({trust})")
-    if report.signed_at:
-        click.echo(f"  signed at: {report.signed_at.isoformat()}")
-    if report.timestamp_at:
-        click.echo(f"  time stamp: {report.timestamp_at.isoformat()}")
-    sys.exit(report.exit_code)

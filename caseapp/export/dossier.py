@@ -21,6 +21,7 @@ from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
+from caseapp.custody.document import custody_document, document_bytes
 from caseapp.database import DbSession, new_id, utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
@@ -326,6 +327,7 @@ def build(
     case = session.get(Case, dossier.case_id)
     assert case is not None
     ctx = build_context(session, rt, case, dossier)
+    custody_json = document_bytes(custody_document(session, rt.head_key, case.id))
     session.rollback()  # end the read transaction: rendering takes a while
     signer = signer_for(rt)
     signed = produce_dossier(ctx, signer, STATIC_DIR)
@@ -333,7 +335,7 @@ def build(
     try:
         with rt.vault.writer(new_id()) as writer:
             out = io.BufferedWriter(_VaultFile(writer), 1024 * 1024)
-            produce_bundle(out, signed, ctx, signer)
+            produce_bundle(out, signed, ctx, signer, custody_json)
             out.flush()
             bundle_blob = writer.close()
     except BaseException:

@@ -44,8 +44,17 @@ def produce_dossier(
 
 
 def produce_bundle(
-    out: BinaryIO, dossier: SignedDossier, ctx: DossierContext, signer: Signer
+    out: BinaryIO,
+    dossier: SignedDossier,
+    ctx: DossierContext,
+    signer: Signer,
+    custody: bytes | None = None,
 ) -> None:
-    """Write the bundle ZIP for a signed dossier, time-stamping its manifest."""
+    """Write the bundle ZIP for a signed dossier, time-stamping its manifest.
+
+    `custody` is the case's custody.json (caseapp.custody.document), read together with `ctx`.
+    """
     tsr = signer.timestamp_bytes(dossier.manifest)
-    write_bundle(out, dossier.pdf, ctx, dossier.manifest, tsr, signer.bundle_certificates(tsr))
+    write_bundle(
+        out, dossier.pdf, ctx, dossier.manifest, tsr, signer.bundle_certificates(tsr), custody
+    )

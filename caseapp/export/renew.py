@@ -96,7 +96,8 @@ def renew(
     try:
         renewed = signer.renew(rt.vault.read_bytes(old_blob, MAX_PDF_BYTES))
     except Exception as error:  # pyHanko and the TSA raise many types
-        raise RenewFailed(f"dossier {dossier.id}: {type(error).__name__}: {error}") from error
+        reason = str(error) or "the time stamp or the validation data could not be made"
+        raise RenewFailed(f"dossier {dossier.id}: not renewed: {reason}") from error
     blob = rt.vault.put_bytes(new_id(), renewed)
     try:
         custody.record(

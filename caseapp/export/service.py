@@ -14,6 +14,7 @@ from caseapp.export.dossier import check_request
 from caseapp.export.jobs import queue_build
 from caseapp.export.models import Dossier
 from caseapp.export.pki import instance_trust_anchors
+from caseapp.export.trust import TrustAnchors
 from caseapp.export.verify import VerifyReport, verify_file
 from caseapp.vault import BlobCorrupt, Vault
 
@@ -75,21 +76,19 @@ def open_file(vault: Vault, dossier: Dossier, which: str) -> Iterator[bytes]:
         raise DossierNotIntact(dossier.id) from exc
 
 
-def instance_certificates(keys_path: Path) -> list[bytes]:
-    """What this instance's dossiers must chain to (DER): its CA, and for dossiers signed
-    before the CA existed, the old self-signed certificates (see pki.instance_trust_anchors)."""
-    try:
-        return [cert.dump() for cert in instance_trust_anchors(keys_path)]
-    except (OSError, ValueError):  # an unreadable keys folder: verify by fingerprint only
-        return []
-
-
-def verify_stored(vault: Vault, dossier: Dossier, trusted_certs: list[bytes]) -> VerifyReport:
-    """Check the stored PDF as `caseapp verify` would: signature, time stamp, originals."""
+def verify_stored(vault: Vault, dossier: Dossier, keys_path: Path) -> VerifyReport:
+    """Check the stored PDF as `caseapp verify` would beside the instance: signature, time
+    stamps, originals, and a signer that chains to this instance's anchors (its CA, and for
+    dossiers signed before the CA existed, the old self-signed certificates; see
+    pki.instance_trust_anchors)."""
     if dossier.status != "ready" or dossier.pdf_blob_id is None:
         raise DossierNotReady(dossier.id)
     try:
         data = vault.read_bytes(dossier.pdf_blob_id, MAX_VERIFY_BYTES)
     except BlobCorrupt as exc:
         raise DossierNotIntact(dossier.id) from exc
-    return verify_file(data, trusted_certs)
+    try:
+        certs = instance_trust_anchors(keys_path)
+    except (OSError, ValueError):  # an unreadable keys folder: no anchor, at best "unconfirmed"
+        certs = []
+    return verify_file(data, TrustAnchors(certs, source="instance" if certs else "none"))

@@ -147,8 +147,24 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _tsr_certificates(tsr: tsp.TimeStampResp) -> list[x509.Certificate]:
+    """The certificates a time stamp reply carries, the authority's own first (replies may
+    list the CA first; certs/tsa.crt and its fingerprint in VERIFY.txt must name the TSA)."""
     signed_data = tsr["time_stamp_token"]["content"]
-    return [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    certs = [c.chosen for c in signed_data["certificates"] or () if c.name == "certificate"]
+    infos = signed_data["signer_infos"]
+    if not infos:
+        return certs
+    sid = infos[0]["sid"]
+
+    def signed_it(cert: x509.Certificate) -> bool:
+        if sid.name == "subject_key_identifier":
+            return bool(cert.key_identifier == sid.chosen.native)
+        return bool(
+            cert.serial_number == sid.chosen["serial_number"].native
+            and cert.issuer == sid.chosen["issuer"]
+        )
+
+    return sorted(certs, key=lambda cert: not signed_it(cert))
 
 
 class Signer:

@@ -1,4 +1,13 @@
-"""Check a dossier PDF or bundle ZIP: signature, time stamps, manifest, every original's SHA-256.
+"""Check a dossier PDF or bundle ZIP: signature, time stamps, manifest, every original's SHA-256,
+and whether the signer chains to a trust anchor someone named.
+
+A verifier must never vouch for a forgery: anyone can make a certificate with our subject
+and re-sign an altered dossier with it, so a file that is merely consistent with itself is
+"unconfirmed" (exit 3), not "intact". It is intact (exit 0) only when its signer chains, by
+real path validation, to an anchor named outside the file: the instance's CA when run
+beside the instance, or the certificate / fingerprint given on the command line. A signer
+that does not chain to the named anchor makes the file "not intact": it is not the file that
+anchor's holder issued.
 
 "Intact" is strict on purpose. pyHanko calls a signature followed by an incremental update
 "valid with later revisions"; a dossier is a finished document, so any byte after the signed
@@ -25,14 +34,23 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from caseapp.export.bundle import verify_bundle_parts
+from caseapp.export.bundle import PDF_ENTRY
+from caseapp.export.bundle_check import BundleIndex, bundled_certificates, verify_bundle_parts
 from caseapp.export.manifest import MANIFEST_FORMAT, MANIFEST_NAME
-from caseapp.export.signing import certificate_fingerprint, load_certificate
+from caseapp.export.signing import certificate_fingerprint
+from caseapp.export.trust import (
+    TrustAnchors,
+    UnreadableCertificate,
+    chain_top,
+    is_self_signed,
+    load_certificates,
+)
 
-Status = Literal["intact", "not_intact", "unreadable"]
+Status = Literal["intact", "not_intact", "unreadable", "unconfirmed"]
 _MAX_NAME_TREE_DEPTH = 16
 _MAX_EMBEDDED_FILES = 10_000
 # The file must end where its last revision ends: "startxref <offset> %%EOF" and an EOL.
@@ -56,12 +74,15 @@ class VerifyReport:
     signer_trusted: bool | None = None
     signed_at: datetime | None = None
     timestamp_at: datetime | None = None
+    anchor_fingerprint: str | None = None
+    anchor_subject: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        """0 intact, 1 not intact, 2 unreadable — the `caseapp verify` exit status."""
-        return {"intact": 0, "not_intact": 1, "unreadable": 2}[self.status]
+        """The `caseapp verify` exit status: 0 intact and signer trusted, 1 not intact (or not
+        signed under the anchor named), 2 unreadable, 3 intact but nobody named an anchor."""
+        return {"intact": 0, "not_intact": 1, "unreadable": 2, "unconfirmed": 3}[self.status]
 
 
 @dataclass
@@ -73,6 +94,7 @@ class PdfFindings:
     manifest: dict[str, Any] | None = None
     signer_cert: x509.Certificate | None = None
     signer_trusted: bool | None = None
+    anchor_cert: x509.Certificate | None = None
     signed_at: datetime | None = None
     timestamp_at: datetime | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -90,9 +112,23 @@ def _read_source(source: Path | str | bytes | BinaryIO) -> bytes:
     return source.read()
 
 
-def _certificates(trusted_certs: Iterable[bytes | x509.Certificate] | None) -> list[Any]:
-    return [c if isinstance(c, x509.Certificate) else load_certificate(c)
-            for c in (trusted_certs or [])]
+def _anchors(trusted: TrustAnchors | Iterable[bytes | x509.Certificate] | None) -> TrustAnchors:
+    if isinstance(trusted, TrustAnchors):
+        return trusted
+    certs: list[x509.Certificate] = []
+    for item in trusted or []:
+        certs += [item] if isinstance(item, x509.Certificate) else load_certificates(item)
+    return TrustAnchors(certs, source="given" if certs else "none")
+
+
+def _carried_certificates(reader: PdfFileReader, sig: Any) -> list[x509.Certificate]:
+    """The certificates the PDF itself carries: the signature's CMS, and the DSS if any."""
+    certs = [c.chosen for c in sig.signed_data["certificates"] if c.name == "certificate"]
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except (KeyError, ValueError, TypeError, generic.PdfError, NoDSSFoundError):
+        return certs
+    return certs + list(dss.load_certs())
 
 
 def _name_tree_leaves(node: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:
@@ -131,8 +167,15 @@ def embedded_files(reader: PdfFileReader) -> dict[str, bytes | None]:
     return files
 
 
-def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
-                     findings: PdfFindings) -> None:
+def _check_signature(
+    reader: PdfFileReader,
+    size: int,
+    anchors: TrustAnchors,
+    bundled: list[x509.Certificate],
+    findings: PdfFindings,
+) -> None:
+    # Regular signatures only: the document time stamps of B-LTA are checked in
+    # _check_archival.
     signatures = reader.embedded_regular_signatures
     if not signatures:
         findings.reasons.append("the PDF is not signed")
@@ -141,14 +184,17 @@ def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
         findings.reasons.append(f"the PDF carries {len(signatures)} signatures; a dossier has one")
     sig = signatures[0]
     findings.signer_cert = sig.signer_cert
-    # Never the operating system's trust list: only what the instance gives us counts.
-    context = ValidationContext(trust_roots=list(trusted), allow_fetching=False)
+    pool = _carried_certificates(reader, sig) + bundled
+    # Never the operating system's trust list: only an anchor a person named counts. With none
+    # named, the file's own roots stand in, only to learn where the signer claims to come from.
+    roots = anchors.resolve(pool) if anchors.named else [c for c in pool if is_self_signed(c)]
+    context = ValidationContext(trust_roots=roots, other_certs=pool, allow_fetching=False)
     archival = reader.embedded_timestamp_signatures
     try:
         # Diff analysis only when B-LTA updates follow the signature (see _check_archival).
         status = validate_pdf_signature(sig, context, skip_diff=not archival)
-    except Exception as error:  # pyHanko raises many types on hostile input
-        findings.reasons.append(f"signature cannot be validated: {type(error).__name__}")
+    except Exception:  # pyHanko raises many types on hostile input
+        findings.reasons.append("the signature cannot be checked: its data is damaged")
         return
     findings.signed_at = status.signer_reported_dt
     findings.details["coverage"] = status.coverage.name if status.coverage else None
@@ -180,17 +226,18 @@ def _check_signature(reader: PdfFileReader, size: int, trusted: list[Any],
         findings.details["timestamp_trusted"] = bool(ts.trusted)
         if not (ts.intact and ts.valid):
             findings.reasons.append("time stamp invalid: the token does not match the signature")
-    fingerprint = certificate_fingerprint(sig.signer_cert)
-    if trusted:
-        # Trusted: the signer is an anchor itself (instances before the CA), or its chain
-        # leads to one (the instance CA, an imported chain's root).
-        findings.signer_trusted = bool(status.trusted) or fingerprint in {
-            certificate_fingerprint(c) for c in trusted
-        }
-        if not findings.signer_trusted:
-            findings.reasons.append(
-                f"signed by a certificate this instance does not trust (SHA-256 {fingerprint})"
-            )
+    path_root = getattr(status.validation_path.trust_anchor, "certificate", None) if (
+        status.trusted and status.validation_path is not None
+    ) else None
+    findings.anchor_cert = path_root or chain_top(sig.signer_cert, pool)
+    if anchors.named:
+        # Trusted: its chain leads to a named anchor by path validation, or the signer's
+        # certificate is that anchor itself (a dossier signed before the instance had a CA,
+        # by the self-signed certificate now kept in keys/legacy/).
+        root_prints = {certificate_fingerprint(c) for c in roots}
+        findings.signer_trusted = bool(status.trusted) or (
+            certificate_fingerprint(sig.signer_cert) in root_prints
+        )
 
 
 def _check_archival(
@@ -229,9 +276,9 @@ def _check_archival(
     for stamp in timestamps:
         try:
             stamp_status = validate_pdf_timestamp(stamp, context)
-        except Exception as error:  # pyHanko raises many types on hostile input
+        except Exception:  # pyHanko raises many types on hostile input
             findings.reasons.append(
-                f"document time stamp cannot be validated: {type(error).__name__}"
+                "a document time stamp cannot be checked: its data is damaged"
             )
             continue
         if not (stamp_status.intact and stamp_status.valid):
@@ -273,7 +320,9 @@ def _check_manifest(files: dict[str, bytes | None], findings: PdfFindings) -> No
     findings.details["evidence_count"] = len(entries)
 
 
-def check_pdf(data: bytes, trusted: list[Any]) -> PdfFindings:
+def check_pdf(
+    data: bytes, anchors: TrustAnchors, bundled: list[x509.Certificate] | None = None
+) -> PdfFindings:
     """Check a dossier PDF; raises `UnreadableDossier` if it cannot be parsed at all."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -286,75 +335,97 @@ def check_pdf(data: bytes, trusted: list[Any]) -> PdfFindings:
                 "the signed PDF's structure is damaged: it was changed after signing "
                 "(signature wrapping, truncation or edited cross-references)"
             ])
-        raise UnreadableDossier(f"not a readable PDF: {type(error).__name__}") from error
+        raise UnreadableDossier("not a readable PDF: its structure is damaged") from error
     findings = PdfFindings()
     try:
-        _check_signature(reader, len(data), trusted, findings)
-    except (generic.PdfError, KeyError, TypeError, ValueError) as error:
-        findings.reasons.append(f"signature cannot be read: {type(error).__name__}")
+        _check_signature(reader, len(data), anchors, bundled or [], findings)
+    except (generic.PdfError, KeyError, TypeError, ValueError):
+        findings.reasons.append("the signature cannot be read: its dictionary is damaged")
     _check_manifest(files, findings)
     return findings
 
 
-def _report(findings: PdfFindings, reasons: list[str]) -> VerifyReport:
-    cert = findings.signer_cert
+def _report(findings: PdfFindings, reasons: list[str], anchors: TrustAnchors) -> VerifyReport:
+    cert, anchor = findings.signer_cert, findings.anchor_cert
+    status: Status = "not_intact" if reasons else "intact"
+    if not reasons and cert is not None and anchors.named and not findings.signer_trusted:
+        reasons.append(
+            f"not signed by the trusted authority: the signer's certificate does not chain "
+            f"to {anchors.describe()}"
+        )
+        status = "not_intact"
+    elif not reasons and not anchors.named:
+        status = "unconfirmed"
     return VerifyReport(
-        status="not_intact" if reasons else "intact",
+        status=status,
         reasons=reasons,
         signer_fingerprint=certificate_fingerprint(cert) if cert is not None else None,
         signer_subject=cert.subject.human_friendly if cert is not None else None,
         signer_trusted=findings.signer_trusted,
         signed_at=findings.signed_at,
         timestamp_at=findings.timestamp_at,
+        anchor_fingerprint=certificate_fingerprint(anchor) if anchor is not None else None,
+        anchor_subject=anchor.subject.human_friendly if anchor is not None else None,
         details=findings.details,
     )
 
 
-def _verify_zip(data: bytes, trusted: list[Any]) -> VerifyReport:
+def _verify_zip(data: bytes, anchors: TrustAnchors) -> VerifyReport:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        archive.getinfo("dossier.pdf")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        index = BundleIndex.of(archive)
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise UnreadableDossier("not a readable dossier bundle") from error
+    if PDF_ENTRY not in index.files:
+        raise UnreadableDossier("not a dossier bundle: it holds no dossier.pdf")
     with archive:
         try:
-            pdf_data = archive.read("dossier.pdf")
-            findings = check_pdf(pdf_data, trusted)
+            bundled: list[x509.Certificate] = []
+            for raw in bundled_certificates(archive, index):
+                try:
+                    bundled += load_certificates(raw)
+                except UnreadableCertificate:
+                    continue  # a damaged extra certificate: material for nothing
+            findings = check_pdf(index.read(archive, PDF_ENTRY), anchors, bundled)
         except UnreadableDossier:
             return VerifyReport("not_intact", ["dossier.pdf in the bundle cannot be read"])
         except (zipfile.BadZipFile, OSError, ValueError):
             return VerifyReport("not_intact", ["dossier.pdf in the bundle is damaged"])
         reasons = [f"dossier.pdf: {reason}" for reason in findings.reasons]
-        signer = certificate_fingerprint(findings.signer_cert) if findings.signer_cert else None
-        reasons += verify_bundle_parts(archive, findings.manifest_bytes, signer, findings.details)
+        try:
+            reasons += verify_bundle_parts(
+                archive, index, findings.manifest_bytes, findings.details
+            )
+        except (zipfile.BadZipFile, OSError, ValueError):
+            reasons.append("a file in the bundle is damaged and cannot be read")
     findings.details["bundle"] = True
-    return _report(findings, reasons)
+    return _report(findings, reasons, anchors)
 
 
 def verify_file(
     source: Path | str | bytes | BinaryIO,
-    trusted_certs: Iterable[bytes | x509.Certificate] | None = None,
+    trusted: TrustAnchors | Iterable[bytes | x509.Certificate] | None = None,
 ) -> VerifyReport:
     """Check a dossier PDF or bundle ZIP and say whether it is intact, and if not, why.
 
-    `trusted_certs` are the instance's certificates (signing.crt, tsa.crt as PEM/DER bytes)
-    when run beside the instance: the signer must then be one of them. Without them the report
-    carries the signer's SHA-256 fingerprint for the reader to compare with the published one.
-    Never raises for bad input: an unparseable file gives status "unreadable".
+    `trusted` is what the signer must chain to: a `TrustAnchors`, or anchor certificates
+    (PEM/DER bytes or parsed). Without any, an intact file is "unconfirmed" and the report
+    carries the fingerprint and subject of the root its signer claims, for the reader to
+    confirm out of band. Never raises for bad input: an unparseable file gives "unreadable".
     """
     try:
         data = _read_source(source)
-        trusted = _certificates(trusted_certs)
-    except (OSError, ValueError) as error:
-        return VerifyReport("unreadable", [f"cannot read the file: {error}"])
+    except OSError as error:
+        return VerifyReport("unreadable", [f"cannot read the file: {error.strerror or error}"])
+    anchors = _anchors(trusted)
     try:
         if data.startswith(b"PK\x03\x04"):
-            return _verify_zip(data, trusted)
+            return _verify_zip(data, anchors)
         if b"%PDF-" not in data[:1024]:
             return VerifyReport("unreadable", ["neither a PDF nor a ZIP bundle"])
-        findings = check_pdf(data, trusted)
+        findings = check_pdf(data, anchors)
     except UnreadableDossier as error:
         return VerifyReport("unreadable", [str(error)])
     except RecursionError:
         return VerifyReport("unreadable", ["the file's structure is nested too deeply"])
-    return _report(findings, list(findings.reasons))
+    return _report(findings, list(findings.reasons), anchors)

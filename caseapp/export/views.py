@@ -93,9 +93,7 @@ def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        report = dossiers.verify_stored(
-            runtime().vault, dossier, dossiers.instance_certificates(runtime().settings.keys_path)
-        )
+        report = dossiers.verify_stored(runtime().vault, dossier, runtime().settings.keys_path)
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
     return render_template("export/verified.html", case=access.case, dossier=dossier, report=report)

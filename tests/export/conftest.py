@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from caseapp.custody.chain import GENESIS_HASH, HeadKey, canonical_json, entry_hash
+from caseapp.custody.document import build_document, document_bytes
 from caseapp.export.context import (
     CaseInfo,
     CustodyInfo,
@@ -19,7 +23,7 @@ from caseapp.export.context import (
     EvidenceInfo,
     ImageRef,
 )
-from caseapp.export.pipeline import produce_dossier
+from caseapp.export.pipeline import SignedDossier, produce_bundle, produce_dossier
 from caseapp.export.signing import Signer, create_signing_identity
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
@@ -141,15 +145,20 @@ def make_context(
             summary="回复称仍在审核，<b>无具体时间</b>",
         ),
     ]
-    custody = [
-        CustodyInfo(seq=i + 1, at=GENERATED_AT - timedelta(days=9 - i), actor="张伟",
-                    action=action, subject=subject, details={}, hash=hashlib.sha256(
-                        f"{i}{action}".encode()).hexdigest())
-        for i, (action, subject) in enumerate([
-            ("case.created", "case-7f3a"), ("evidence.added", "ev0001"),
-            ("evidence.added", "ev0002"), ("contact.logged", "TKT-20250302-0091"),
-        ])
-    ]
+    custody: list[CustodyInfo] = []
+    for i, (action, subject) in enumerate([
+        ("case.created", "case-7f3a"), ("evidence.added", "ev0001"),
+        ("evidence.added", "ev0002"), ("contact.logged", "TKT-20250302-0091"),
+    ]):
+        at = GENERATED_AT - timedelta(days=9 - i)
+        details = {"sha256": "ab" * 32} if action == "evidence.added" else {}
+        digest = entry_hash(
+            case_id=case.id, seq=i + 1, at=at, actor="张伟", action=action, subject=subject,
+            details_json=canonical_json(details),
+            prev_hash=custody[-1].hash if custody else GENESIS_HASH,
+        )
+        custody.append(CustodyInfo(seq=i + 1, at=at, actor="张伟", action=action,
+                                   subject=subject, details=details, hash=digest))
     return DossierContext(
         dossier_id="dos-0001-2025",
         lang=lang,  # type: ignore[arg-type]
@@ -162,6 +171,60 @@ def make_context(
         custody=custody,
         custody_head=custody[-1].hash,
     )
+
+
+@dataclass(frozen=True)
+class _LoggedEntry:
+    case_id: str
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class _SignedHead:
+    seq: int
+    hash: str
+    signature: str
+
+
+def custody_json(ctx: DossierContext, head_key: HeadKey) -> bytes:
+    """The custody.json a bundle of `ctx` carries: its log, chained, with a signed head."""
+    rows = [
+        _LoggedEntry(ctx.case.id, e.seq, e.at, e.actor, e.action, e.subject,
+                     canonical_json(e.details), ctx.custody[i - 1].hash if i else GENESIS_HASH,
+                     e.hash)
+        for i, e in enumerate(ctx.custody)
+    ]
+    head = (
+        _SignedHead(rows[-1].seq, rows[-1].hash,
+                    head_key.sign(ctx.case.id, rows[-1].seq, rows[-1].hash))
+        if rows else None
+    )
+    return document_bytes(build_document(ctx.case.id, rows, head, head_key.public_pem()))
+
+
+@pytest.fixture(scope="session")
+def head_key() -> HeadKey:
+    """The test instance's custody head key."""
+    return HeadKey(Ed25519PrivateKey.generate())
+
+
+@pytest.fixture(scope="session")
+def make_bundle(head_key: HeadKey) -> Callable[..., bytes]:
+    """Bundle a signed dossier of a context as the app does, custody log included."""
+
+    def make(dossier: SignedDossier, ctx: DossierContext, signer: Signer) -> bytes:
+        out = io.BytesIO()
+        produce_bundle(out, dossier, ctx, signer, custody_json(ctx, head_key))
+        return out.getvalue()
+
+    return make
 
 
 @pytest.fixture

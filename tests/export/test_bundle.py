@@ -16,13 +16,13 @@ import pytest
 from caseapp.export.bundle import BundleOriginalMismatch, safe_entry_name, write_bundle
 from caseapp.export.context import DossierContext
 from caseapp.export.manifest import build_manifest, manifest_bytes, sanitise_file_name
-from caseapp.export.pipeline import SignedDossier, produce_bundle
+from caseapp.export.pipeline import SignedDossier
 from caseapp.export.signing import Signer
 from caseapp.export.verify import verify_file
 
 
 @pytest.fixture(scope="module")
-def bundle(signed_dossier: bytes, signer: Signer, context_factory) -> bytes:
+def bundle(signed_dossier: bytes, signer: Signer, context_factory, make_bundle) -> bytes:
     """The sample dossier's bundle, with its manifest time-stamped by the local authority."""
     ctx = context_factory()
     dossier = SignedDossier(
@@ -30,9 +30,7 @@ def bundle(signed_dossier: bytes, signer: Signer, context_factory) -> bytes:
         manifest=manifest_bytes(build_manifest(ctx)),
         sha256=hashlib.sha256(signed_dossier).hexdigest(),
     )
-    out = io.BytesIO()
-    produce_bundle(out, dossier, ctx, signer)
-    return out.getvalue()
+    return make_bundle(dossier, ctx, signer)
 
 
 def _rewrite(data: bytes, change: Callable[[str, bytes], tuple[str, bytes] | None],

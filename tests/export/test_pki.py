@@ -157,9 +157,6 @@ def test_an_old_instance_still_signs_and_is_migrated_without_losing_its_certific
     assert new_report.signer_trusted is True
 
 
-def test_instance_certificates_for_the_verifier_are_the_ca(keys_dir: Path) -> None:
-    from caseapp.export.service import instance_certificates
-
+def test_the_only_anchor_of_a_new_instance_is_its_ca(keys_dir: Path) -> None:
     (anchor,) = pki.instance_trust_anchors(keys_dir)
     assert certificate_fingerprint(anchor) == pki.ca_fingerprint(keys_dir)
-    assert instance_certificates(keys_dir) == [anchor.dump()]

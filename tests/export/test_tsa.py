@@ -13,7 +13,7 @@ import pytest
 
 from caseapp.export.bundle import check_timestamp_reply
 from caseapp.export.manifest import build_manifest, manifest_bytes
-from caseapp.export.pipeline import produce_bundle, produce_dossier
+from caseapp.export.pipeline import produce_dossier
 from caseapp.export.signing import Signer, TimeStampFailed, certificate_fingerprint
 from caseapp.export.verify import verify_file
 from tests.export.authorities import Authority, running_authority
@@ -39,17 +39,16 @@ def test_dossier_time_stamped_by_the_external_authority_verifies(
     pdf = produce_dossier(context_factory("en", "lawyer"), external_signer).pdf
     assert len(authority.requests) > before  # pyHanko also asks once to size the signature
     report = verify_file(pdf)
-    assert report.status == "intact", report.reasons
+    assert report.status == "unconfirmed", report.reasons  # intact; no anchor named
     assert report.details["timestamp_authority"] == certificate_fingerprint(authority.tsa_cert)
 
 
 def test_external_manifest_time_stamp_passes_openssl_with_the_authority_root(
-    external_signer: Signer, authority: Authority, context_factory, tmp_path: Path
+    external_signer: Signer, authority: Authority, context_factory, tmp_path: Path, make_bundle
 ) -> None:
     ctx = context_factory()
     dossier = produce_dossier(ctx, external_signer)
-    out = io.BytesIO()
-    produce_bundle(out, dossier, ctx, external_signer)
+    out = io.BytesIO(make_bundle(dossier, ctx, external_signer))
     with zipfile.ZipFile(out) as archive:
         for name in ("manifest.json", "manifest.tsr", "certs/tsa.crt"):
             (tmp_path / name.replace("certs/", "")).write_bytes(archive.read(name))
@@ -60,7 +59,25 @@ def test_external_manifest_time_stamp_passes_openssl_with_the_authority_root(
     )
     assert result.returncode == 0, result.stderr
     assert authority.tsa_cert.strip() in (tmp_path / "tsa.crt").read_bytes()
-    assert verify_file(out.getvalue()).status == "intact"
+    assert verify_file(out.getvalue()).status == "unconfirmed"
+
+
+def test_verify_txt_commands_run_as_written_for_an_outside_authority(
+    external_signer: Signer, authority: Authority, context_factory, tmp_path: Path, make_bundle
+) -> None:
+    from tests.export.test_bundle_outside import _commands, _run
+
+    ctx = context_factory()
+    bundle = make_bundle(produce_dossier(ctx, external_signer), ctx, external_signer)
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        archive.extractall(tmp_path)
+    text = (tmp_path / "VERIFY.txt").read_text(encoding="utf-8")
+    assert "use its root certificate, obtained from\nthat authority" in text
+    for command in _commands(text):
+        result = _run(command, tmp_path)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    # certs/tsa.crt names the authority first: its fingerprint in VERIFY.txt is the TSA's
+    assert (tmp_path / "certs" / "tsa.crt").read_bytes().startswith(authority.tsa_cert.strip())
 
 
 def test_external_time_stamp_is_bound_to_the_data(external_signer: Signer) -> None:

@@ -52,14 +52,18 @@ def _attacker(tmp_path: Path) -> Signer:
     return Signer(tmp_path / "attacker")
 
 
-def test_our_dossier_is_intact(signed_dossier: bytes, signer: Signer) -> None:
+def test_our_dossier_without_an_anchor_is_intact_but_unconfirmed(
+    signed_dossier: bytes, signer: Signer
+) -> None:
     report = verify_file(signed_dossier)
-    assert report.status == "intact", report.reasons
-    assert report.exit_code == 0
+    assert report.status == "unconfirmed", report.reasons
+    assert report.reasons == []
+    assert report.exit_code == 3
     assert report.signer_fingerprint == signer.fingerprint
+    assert report.anchor_fingerprint == signer.ca_fingerprint  # the root it claims: the CA
     assert report.timestamp_at is not None
     assert report.signed_at is not None
-    assert report.signer_trusted is None  # no instance beside it: fingerprint only
+    assert report.signer_trusted is None  # nobody named an anchor
 
 
 def test_beside_the_instance_the_signer_is_trusted(
@@ -133,11 +137,11 @@ def test_a_consistent_forgery_with_another_key_fails_beside_the_instance(
 ) -> None:
     forged = produce_dossier(context_factory(), _attacker(tmp_path)).pdf
     alone = verify_file(forged)
-    assert alone.status == "intact"  # internally consistent; only the fingerprint tells
+    assert alone.status == "unconfirmed"  # internally consistent; only an anchor tells
     assert alone.signer_fingerprint != signer.fingerprint
     beside = verify_file(forged, trusted_certs)
     assert beside.status == "not_intact"
-    assert any("does not trust" in reason for reason in beside.reasons)
+    assert any("not signed by the trusted authority" in reason for reason in beside.reasons)
 
 
 def test_signature_wrapping_moving_the_signed_bytes_is_not_intact(signed_dossier: bytes) -> None:

@@ -251,6 +251,10 @@ def render_pdf(
         set_document_dates(document, ctx.generated_at)
         pdf = document.write_pdf(
             pdf_variant=PDF_VARIANT,
+            # No file ID here: pydyf would hash a second serialisation of the whole file
+            # for it (a full extra copy in memory, every stream compressed again). The
+            # signature's incremental update writes the trailer /ID PDF/A asks for.
+            pdf_identifier=False,
             output_intent=OUTPUT_INTENT,
             attachments=attachments,
             finisher=PdfA3Finisher(associated),

@@ -35,7 +35,6 @@ from caseapp.jobs import Claim, enqueue, register_handler
 from caseapp.runtime import Runtime
 
 READ_JOB = "evidence.read"
-READ_STATES = ("pending", "reading", "read", "failed")
 _FINISHED = ("read", "failed")
 
 

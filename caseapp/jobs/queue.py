@@ -242,13 +242,3 @@ def prune_finished(engine: Engine, *, done_after: timedelta, failed_after: timed
         )
         session.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def pending_count(session: DbSession, kinds: list[str] | None = None) -> int:
-    """How many jobs are queued or running (of these kinds)."""
-    from sqlalchemy import func
-
-    stmt = select(func.count(Job.id)).where(Job.state.in_(("queued", "running")))
-    if kinds is not None:
-        stmt = stmt.where(Job.kind.in_(kinds))
-    return int(session.scalar(stmt) or 0)

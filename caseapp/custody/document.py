@@ -41,7 +41,9 @@ class CustodyDocumentInvalid(ValueError):
 
 
 @dataclass(frozen=True)
-class _Entry:
+class LoggedEntry:
+    """One entry as the chain hashes it (`details` as canonical JSON text)."""
+
     case_id: str
     seq: int
     at: datetime
@@ -54,7 +56,9 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class _Head:
+class SignedHead:
+    """The log's head and its signature."""
+
     seq: int
     hash: str
     signature: str
@@ -107,14 +111,14 @@ def document_bytes(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def _entry(case_id: str, raw: Any) -> _Entry:
+def _entry(case_id: str, raw: Any) -> LoggedEntry:
     at = datetime.fromisoformat(raw["at"])
     if at.isoformat() != raw["at"]:  # the hash covers the text; it must round-trip exactly
         raise ValueError("time not in the log's format")
     fields = [raw[k] for k in ("actor", "action", "subject", "prev_hash", "hash")]
     if not all(isinstance(f, str) for f in fields) or type(raw["seq"]) is not int:
         raise ValueError("wrong field type")
-    return _Entry(case_id, raw["seq"], at, fields[0], fields[1], fields[2],
+    return LoggedEntry(case_id, raw["seq"], at, fields[0], fields[1], fields[2],
                   canonical_json(raw["details"]), fields[3], fields[4])
 
 
@@ -133,7 +137,7 @@ def check_custody_document(raw: bytes) -> ChainReport:
         public = load_head_public_key(document["public_key"])
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise CustodyDocumentInvalid("custody.json cannot be read") from error
-    entries: list[_Entry] = []
+    entries: list[LoggedEntry] = []
     for index, item in enumerate(document.get("entries") or [], start=1):
         try:
             entries.append(_entry(case_id, item))
@@ -144,7 +148,7 @@ def check_custody_document(raw: bytes) -> ChainReport:
     head_raw = document.get("head")
     try:
         head = (
-            _Head(int(head_raw["seq"]), str(head_raw["hash"]), str(head_raw["signature"]))
+            SignedHead(int(head_raw["seq"]), str(head_raw["hash"]), str(head_raw["signature"]))
             if head_raw is not None
             else None
         )

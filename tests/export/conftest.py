@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from caseapp.custody.chain import GENESIS_HASH, HeadKey, canonical_json, entry_hash
-from caseapp.custody.document import build_document, document_bytes
+from caseapp.custody.document import LoggedEntry, SignedHead, build_document, document_bytes
 from caseapp.export.context import (
     CaseInfo,
     CustodyInfo,
@@ -173,36 +172,16 @@ def make_context(
     )
 
 
-@dataclass(frozen=True)
-class _LoggedEntry:
-    case_id: str
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    details: str
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class _SignedHead:
-    seq: int
-    hash: str
-    signature: str
-
-
 def custody_json(ctx: DossierContext, head_key: HeadKey) -> bytes:
     """The custody.json a bundle of `ctx` carries: its log, chained, with a signed head."""
     rows = [
-        _LoggedEntry(ctx.case.id, e.seq, e.at, e.actor, e.action, e.subject,
+        LoggedEntry(ctx.case.id, e.seq, e.at, e.actor, e.action, e.subject,
                      canonical_json(e.details), ctx.custody[i - 1].hash if i else GENESIS_HASH,
                      e.hash)
         for i, e in enumerate(ctx.custody)
     ]
     head = (
-        _SignedHead(rows[-1].seq, rows[-1].hash,
+        SignedHead(rows[-1].seq, rows[-1].hash,
                     head_key.sign(ctx.case.id, rows[-1].seq, rows[-1].hash))
         if rows else None
     )

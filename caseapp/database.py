@@ -6,11 +6,13 @@ naive UTC (portable across SQLite and PostgreSQL) and always handed back aware.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator, select
 from sqlalchemy.engine import Connection
@@ -21,6 +23,41 @@ from sqlalchemy.sql.dml import Update
 # What services take as their unit of work: a plain session (tests, workers) or
 # Flask-SQLAlchemy's request-scoped proxy for one.
 DbSession = Session | scoped_session[Any]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_DEPTH = "caseapp.unit_of_work_depth"
+
+
+def unit_of_work(
+    service: Callable[Concatenate[DbSession, _P], _R],
+) -> Callable[Concatenate[DbSession, _P], _R]:
+    """Make a service function (its first argument the session) one transaction.
+
+    It commits when the function returns and rolls back when it raises, so a web route
+    and an API route that call the same service store the same thing, and neither
+    commits for it. A unit of work called inside another joins it: only the outermost
+    one commits, and a failure anywhere rolls the whole of it back.
+    """
+
+    @functools.wraps(service)
+    def run(session: DbSession, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        depth = session.info.get(_DEPTH, 0)
+        session.info[_DEPTH] = depth + 1
+        try:
+            result = service(session, *args, **kwargs)
+            if depth == 0:
+                session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            session.info[_DEPTH] = depth
+
+    return run
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -92,7 +92,6 @@ def list_cases():  # type: ignore[no-untyped-def]
 @bp.post("/cases")
 def open_case():  # type: ignore[no-untyped-def]
     case = service.open_case(db.session, runtime().head_key, api_user(), json_body(), user_zone())
-    db.session.commit()
     response = jsonify(case_json(case))
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response, 201
@@ -111,7 +110,6 @@ def get_case(case_id: str):  # type: ignore[no-untyped-def]
 def change_case(case_id: str):  # type: ignore[no-untyped-def]
     case = owned_case(db.session, api_user(), case_id)
     service.change_case(db.session, runtime().head_key, api_user(), case, json_body(), user_zone())
-    db.session.commit()
     return jsonify(case_json(case))
 
 
@@ -130,7 +128,6 @@ def log_event(case_id: str):  # type: ignore[no-untyped-def]
     event = service.log_contact(
         db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
     )
-    db.session.commit()
     return jsonify(event_json(event)), 201
 
 
@@ -147,7 +144,6 @@ def change_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
     service.change_contact(
         db.session, runtime().head_key, api_user(), event, json_body(), user_zone()
     )
-    db.session.commit()
     return jsonify(event_json(event))
 
 
@@ -156,5 +152,4 @@ def delete_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
     case = owned_case(db.session, api_user(), case_id)
     event = service.get_event(db.session, case, event_id)
     service.delete_contact(db.session, runtime().head_key, api_user(), event)
-    db.session.commit()
     return "", 204

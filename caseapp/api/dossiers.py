@@ -61,7 +61,6 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
         body.get("lang", "zh"),
         body.get("recipient", "consumer_association"),
     )
-    db.session.commit()
     response = jsonify(dossier_json(dossier))
     response.headers["Location"] = url_for("api.get_dossier", dossier_id=dossier.id)
     return response, 202

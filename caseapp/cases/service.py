@@ -17,7 +17,7 @@ from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
 
@@ -57,6 +57,7 @@ EVENT_FIELDS: dict[str, FieldSpec] = {
 # -- cases -----------------------------------------------------------------
 
 
+@unit_of_work
 def open_case(
     session: DbSession, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
 ) -> Case:
@@ -78,6 +79,7 @@ def open_case(
     return case
 
 
+@unit_of_work
 def change_case(
     session: DbSession,
     head_key: HeadKey,
@@ -159,6 +161,7 @@ def get_event(session: DbSession, case: Case, event_id: str) -> Event:
     return event
 
 
+@unit_of_work
 def log_contact(
     session: DbSession,
     head_key: HeadKey,
@@ -190,6 +193,7 @@ def log_contact(
     return event
 
 
+@unit_of_work
 def change_contact(
     session: DbSession,
     head_key: HeadKey,
@@ -221,6 +225,7 @@ def change_contact(
     return event
 
 
+@unit_of_work
 def delete_contact(session: DbSession, head_key: HeadKey, user: User, event: Event) -> None:
     """Remove a contact logged by mistake; the custody log keeps that it existed."""
     custody.record(

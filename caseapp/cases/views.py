@@ -59,7 +59,7 @@ def load_contact(case: Case, event_id: str) -> Event:
 
 
 def submit(form: ServiceForm, action: Callable[[dict[str, Any]], str], saved: str) -> Any:
-    """Run `action` with a valid form's values, commit and go where it says.
+    """Run `action` (a service call) with a valid form's values and go where it says.
 
     Returns None (show the form again) when the form was not sent, or when the service
     refused the values: then nothing is stored and each error sits next to its field.
@@ -69,10 +69,8 @@ def submit(form: ServiceForm, action: Callable[[dict[str, Any]], str], saved: st
     try:
         target = action(form.values())
     except InvalidFields as exc:
-        db.session.rollback()
         form.attach_errors(exc.errors)
         return None
-    db.session.commit()
     flash(saved, "success")
     return redirect(target)
 
@@ -204,7 +202,6 @@ def delete_contact(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
     event = load_contact(case, event_id)
     if ActionForm().validate_on_submit():
         service.delete_contact(db.session, runtime().head_key, current_user, event)
-        db.session.commit()
         flash(_("Contact deleted. The custody log keeps a record that it existed."), "info")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="chronology"))
 
@@ -218,7 +215,6 @@ def follow_up_done(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
         service.change_contact(
             db.session, runtime().head_key, current_user, event, {"follow_up_done": True}, _tz()
         )
-        db.session.commit()
         flash(_("Follow-up marked as done."), "success")
     return redirect(
         request.referrer

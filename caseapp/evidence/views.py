@@ -79,10 +79,8 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
             csrf_check=None if header_token is not None else _csrf_valid,
         )
     except UploadError as exc:
-        db.session.rollback()
         return _refused(exc.status, _upload_message(exc))
     except InvalidFields as exc:
-        db.session.rollback()
         return _refused(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     if _wants_json():
         return jsonify(

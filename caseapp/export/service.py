@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
-from caseapp.database import DbSession
+from caseapp.database import DbSession, unit_of_work
 from caseapp.export.dossier import check_request
 from caseapp.export.jobs import queue_build
 from caseapp.export.models import Dossier
@@ -33,12 +33,13 @@ class DossierNotIntact(Exception):
     """The stored dossier failed authentication in the vault."""
 
 
+@unit_of_work
 def request_dossier(
     session: DbSession, case: Case, user: User, lang: object, recipient: object
 ) -> Dossier:
     """Queue a new dossier of the case (InvalidFields for a bad language or recipient).
 
-    Its build job is added in the same unit of work: it runs once the caller commits.
+    Its build job is added in the same transaction, so it runs once the dossier is stored.
     """
     lang, recipient = check_request(lang, recipient)
     dossier = Dossier(case_id=case.id, requested_by_id=user.id, lang=lang, recipient=recipient)

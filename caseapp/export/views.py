@@ -50,10 +50,8 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
                 request.form.get("recipient"),
             )
         except InvalidFields:
-            db.session.rollback()
             flash(_("Choose a recipient and a language."), "error")
         else:
-            db.session.commit()
             flash(_("The dossier is being built. It takes a few seconds to a minute."), "info")
             return redirect(url_for("export.index", case_id=case.id))
     return render_template(

@@ -6,7 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from caseapp.database import UTCDateTime, new_id
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.orm import Session
+
+from caseapp.database import UTCDateTime, new_id, unit_of_work
 
 
 def test_ids_are_random_url_safe_and_never_look_like_an_option():
@@ -20,6 +23,51 @@ def test_ids_are_random_url_safe_and_never_look_like_an_option():
 def test_naive_times_are_refused_so_no_zone_is_ever_guessed():
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2024, 1, 1), None)
+
+
+class Refused(Exception):
+    """What the test service raises after writing."""
+
+
+def _notes() -> tuple[Table, Session]:
+    metadata = MetaData()
+    notes = Table("note", metadata, Column("n", Integer))
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    return notes, Session(engine)
+
+
+def test_a_unit_of_work_commits_what_its_service_wrote():
+    notes, session = _notes()
+
+    @unit_of_work
+    def add(session: Session, n: int) -> int:
+        session.execute(insert(notes).values(n=n))
+        return n
+
+    assert add(session, 1) == 1
+    assert not session.in_transaction()
+    assert session.scalars(select(notes.c.n)).all() == [1]
+
+
+def test_a_failing_unit_of_work_leaves_nothing_of_itself_or_the_units_inside_it():
+    notes, session = _notes()
+
+    @unit_of_work
+    def add(session: Session, n: int) -> None:
+        session.execute(insert(notes).values(n=n))
+
+    @unit_of_work
+    def add_two_then_refuse(session: Session) -> None:
+        add(session, 2)  # joins this unit: not committed on its own
+        add(session, 3)
+        raise Refused
+
+    with pytest.raises(Refused):
+        add_two_then_refuse(session)
+    assert session.scalars(select(notes.c.n)).all() == []
+    add(session, 4)
+    assert session.scalars(select(notes.c.n)).all() == [4]
 
 
 def test_a_case_writer_makes_other_writers_wait_but_never_readers(app, case):

@@ -14,7 +14,6 @@ from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.jobs.models import Job
 
-
 # The web requests do not read: each test starts or drains the runner itself.
 pytestmark = pytest.mark.settings(jobs_inline=False, web_runs_jobs=False)
 

@@ -153,7 +153,6 @@ def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again
     case_with_evidence, instance_path
 ):
     import socket
-
     from datetime import timedelta
 
     from caseapp.database import utcnow

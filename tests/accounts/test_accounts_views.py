@@ -17,7 +17,9 @@ def test_new_user_registers_and_lands_on_dashboard(client, auth):
     page = client.get("/").get_data(as_text=True)
     assert "张伟" in page
     user = service.find_user(db.session, "wei.zhang@example.org")
-    assert user is not None and user.role == "user" and user.timezone == "Asia/Shanghai"
+    assert user is not None
+    assert user.role == "user"
+    assert user.timezone == "Asia/Shanghai"
     assert user.password_hash.startswith("$argon2id$")
 
 
@@ -84,7 +86,8 @@ def test_post_without_csrf_token_is_refused(client, user):
 def test_session_cookie_is_httponly_and_samesite(client, auth, user):
     response = auth.login()
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("caseapp_session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
 
 
 def test_login_redirect_never_leaves_the_site(client, auth, user):
@@ -99,7 +102,8 @@ def test_settings_change_language_and_zone(client, auth, user):
     auth.login()
     response = auth.post("/account", {"display_name": "张伟", "locale": "en", "timezone": "Europe/London"})
     assert response.status_code == 302
-    assert user.locale == "en" and user.timezone == "Europe/London"
+    assert user.locale == "en"
+    assert user.timezone == "Europe/London"
     bad = auth.post("/account", {"display_name": "", "locale": "en", "timezone": "Mars/Olympus"})
     assert "Unknown time zone" in bad.get_data(as_text=True)
     assert user.timezone == "Europe/London"

@@ -15,13 +15,17 @@ def test_open_read_and_list_a_chinese_case(api):
     created = api.post("/api/v1/cases", json=CASE)
     assert created.status_code == 201
     body = created.get_json()
-    assert body["title"] == "钱包冻结" and body["amount"] == "5000" and body["status"] == "open"
+    assert body["title"] == "钱包冻结"
+    assert body["amount"] == "5000"
+    assert body["status"] == "open"
     assert body["incident_at"] == "2024-03-04T13:15:00+00:00"
-    assert len(body["id"]) >= 16 and not body["id"].isdigit()
+    assert len(body["id"]) >= 16
+    assert not body["id"].isdigit()
     assert created.headers["Location"].endswith(body["id"])
     assert api.get(f"/api/v1/cases/{body['id']}").get_json() == body
     listing = api.get("/api/v1/cases").get_json()
-    assert [c["id"] for c in listing["items"]] == [body["id"]] and listing["next_cursor"] is None
+    assert [c["id"] for c in listing["items"]] == [body["id"]]
+    assert listing["next_cursor"] is None
 
 
 def test_naive_times_are_read_in_the_users_zone(api):
@@ -32,7 +36,8 @@ def test_naive_times_are_read_in_the_users_zone(api):
 def test_patch_changes_status_and_is_logged(api):
     case_id = api.post("/api/v1/cases", json=CASE).get_json()["id"]
     changed = api.patch(f"/api/v1/cases/{case_id}", json={"status": "escalated"})
-    assert changed.status_code == 200 and changed.get_json()["status"] == "escalated"
+    assert changed.status_code == 200
+    assert changed.get_json()["status"] == "escalated"
     custody = api.get(f"/api/v1/cases/{case_id}/custody").get_json()["items"]
     assert custody[-1]["action"] == "case.changed"
     assert custody[-1]["details"]["status"] == {"from": "open", "to": "escalated"}
@@ -51,7 +56,8 @@ def test_invalid_fields_answer_422_with_each_field(api, payload, field):
     response = api.post("/api/v1/cases", json={**CASE, **payload})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_fields" and field in error["fields"]
+    assert error["code"] == "invalid_fields"
+    assert field in error["fields"]
     assert api.get("/api/v1/cases").get_json()["items"] == []
 
 

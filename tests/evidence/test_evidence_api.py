@@ -26,11 +26,15 @@ def test_upload_is_hashed_and_comes_back_identical(api, case_id, samples):
     body = response.get_json()
     assert body["sha256"] == hashlib.sha256(original).hexdigest()
     assert body["size"] == len(original)
-    assert body["media_type"] == "application/pdf" and body["kind"] == "pdf"
-    assert body["received_at"].endswith("+00:00") and body["children"] == []
-    assert body["parsed"]["kind"] == "pdf" and body["parsed"]["pages"] == 1
+    assert body["media_type"] == "application/pdf"
+    assert body["kind"] == "pdf"
+    assert body["received_at"].endswith("+00:00")
+    assert body["children"] == []
+    assert body["parsed"]["kind"] == "pdf"
+    assert body["parsed"]["pages"] == 1
     download = api.get(f"/api/v1/evidence/{body['id']}/content")
-    assert download.status_code == 200 and download.data == original
+    assert download.status_code == 200
+    assert download.data == original
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "filename*=UTF-8''%E5%90%88%E5%90%8C.pdf" in download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
@@ -39,7 +43,8 @@ def test_upload_is_hashed_and_comes_back_identical(api, case_id, samples):
 def test_media_type_comes_from_the_bytes_not_the_name(api, case_id):
     html = b"<html><script>alert(1)</script><body>hi</body></html>"
     body = upload(api, case_id, html, "photo.jpg").get_json()
-    assert body["kind"] != "image" and body["media_type"] == "text/html"
+    assert body["kind"] != "image"
+    assert body["media_type"] == "text/html"
     download = api.get(f"/api/v1/evidence/{body['id']}/content")
     assert download.headers["Content-Type"] == "application/octet-stream"
     assert "sandbox" in download.headers["Content-Security-Policy"]
@@ -47,7 +52,8 @@ def test_media_type_comes_from_the_bytes_not_the_name(api, case_id):
 
 def test_email_attachments_become_children_with_their_own_hash(api, case_id, samples):
     body = upload(api, case_id, (samples / "msg" / "msgInMsgInMsg.msg").read_bytes(), "msg.msg").get_json()
-    assert body["kind"] == "email" and len(body["children"]) == 2
+    assert body["kind"] == "email"
+    assert len(body["children"]) == 2
     names = {child["name"] for child in body["children"]}
     assert "blue.png" in names
     png = next(c for c in body["children"] if c["name"] == "blue.png")
@@ -63,7 +69,8 @@ def test_email_attachments_become_children_with_their_own_hash(api, case_id, sam
 def test_chinese_text_is_read_and_served_as_utf8(api, case_id, samples):
     body = upload(api, case_id, (samples / "chat" / "other" / "encodings" / "gbk.txt").read_bytes(), "聊天.txt").get_json()
     text = api.get(f"/api/v1/evidence/{body['id']}/text")
-    assert text.status_code == 200 and text.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert text.status_code == 200
+    assert text.headers["Content-Type"] == "text/plain; charset=utf-8"
     expected = (samples / "chat" / "other" / "encodings" / "gbk-utf8.txt").read_text("utf-8")
     assert expected.strip()[:40] in text.get_data(as_text=True)
 
@@ -71,7 +78,8 @@ def test_chinese_text_is_read_and_served_as_utf8(api, case_id, samples):
 def test_same_file_twice_is_kept_and_marked_duplicate(api, case_id):
     first = upload(api, case_id, b"receipt 12345", "a.txt").get_json()
     second = upload(api, case_id, b"receipt 12345", "b.txt").get_json()
-    assert second["id"] != first["id"] and second["duplicate_of"] == first["id"]
+    assert second["id"] != first["id"]
+    assert second["duplicate_of"] == first["id"]
     assert first["duplicate_of"] is None
 
 
@@ -98,7 +106,8 @@ def test_missing_file_is_422_and_not_multipart_is_415(api, case_id):
 
 def test_invalid_captured_at_is_422_and_the_blob_is_removed(api, case_id, app):
     response = upload(api, case_id, b"data", "a.txt", captured_at="yesterday-ish")
-    assert response.status_code == 422 and "captured_at" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422
+    assert "captured_at" in response.get_json()["error"]["fields"]
     assert list(app.extensions["caseapp"].vault.store.list()) == []
 
 
@@ -121,7 +130,8 @@ def test_no_evidence_content_in_the_database_or_in_plaintext_on_disk(api, case_i
     upload(api, case_id, raw, "mail.eml")
     marker = "你好，中国"
     dump = "\n".join(sqlite3.connect(instance_path / "caseapp.db").iterdump())
-    assert marker not in dump and "Hello from China" not in dump
+    assert marker not in dump
+    assert "Hello from China" not in dump
     for path in instance_path.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
@@ -187,7 +197,8 @@ def test_blob_tampered_near_its_end_is_cut_off_and_never_padded(api, case_id, ap
         for chunk in response.response:
             served += chunk
     response.close()
-    assert len(served) < len(original) and original.startswith(served)
+    assert len(served) < len(original)
+    assert original.startswith(served)
     entries = api.get(f"/api/v1/cases/{case_id}/custody").get_json()
     assert [e["action"] for e in entries["items"][-2:]] == [
         "evidence.downloaded",

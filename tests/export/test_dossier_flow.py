@@ -58,19 +58,23 @@ def test_api_export_builds_off_the_request_and_serves_what_it_reports(api, case_
     done = wait_ready(api, response.get_json()["id"])
     assert done["status"] == "ready", done["error"]
     pdf = api.get(f"/api/v1/dossiers/{done['id']}/pdf")
-    assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.content_type == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == done["sha256"] == pdf.headers["X-Content-SHA256"]
     text = pdf_text(pdf.data)
-    assert "星链钱包" in text and "客服承诺三个工作日内解冻资产" in text
+    assert "星链钱包" in text
+    assert "客服承诺三个工作日内解冻资产" in text
     compact = text.replace("\n", "").replace(" ", "")
     for sha in hashes:
         assert sha in compact
     bundle = api.get(f"/api/v1/dossiers/{done['id']}/bundle")
     assert hashlib.sha256(bundle.data).hexdigest() == done["bundle_sha256"]
     names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
-    assert "manifest.json" in names and any(n.startswith("originals/") for n in names)
+    assert "manifest.json" in names
+    assert any(n.startswith("originals/") for n in names)
     actions = [e["action"] for e in api.get(f"/api/v1/cases/{case_id}/custody").get_json()["items"]]
-    assert "dossier.exported" in actions and actions[-2:] == ["dossier.downloaded", "dossier.downloaded"]
+    assert "dossier.exported" in actions
+    assert actions[-2:] == ["dossier.downloaded", "dossier.downloaded"]
 
 
 def test_bad_language_or_recipient_is_422(api, case_with_evidence):
@@ -119,7 +123,8 @@ def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path
     appended = tmp_path / "appended.pdf"
     appended.write_bytes(data + b"\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n")
     result = caseapp(instance_path, "verify", str(appended))
-    assert result.returncode == 1 and "NOT INTACT" in result.stdout
+    assert result.returncode == 1
+    assert "NOT INTACT" in result.stdout
 
     garbage = tmp_path / "notes.txt"
     garbage.write_text("not a dossier")
@@ -129,7 +134,9 @@ def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path
 
 def test_cli_export_of_unknown_case_fails_cleanly(instance_path, tmp_path, app):
     result = caseapp(instance_path, "export", "nosuchcase", "-o", str(tmp_path / "x.pdf"))
-    assert result.returncode == 1 and "no case" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert "no case" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, user, api, case_with_evidence):
@@ -146,7 +153,8 @@ def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, us
     download = client.get(f"/cases/{case_id}/dossiers/{dossier_id}/pdf")
     assert download.data.startswith(b"%PDF")
     verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {}, form_page=f"/cases/{case_id}/dossiers")
-    assert verified.status_code == 200 and "✓" in verified.get_data(as_text=True)
+    assert verified.status_code == 200
+    assert "✓" in verified.get_data(as_text=True)
 
 
 def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again(

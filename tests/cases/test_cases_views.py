@@ -51,7 +51,8 @@ def test_complainant_logs_a_chinese_contact_and_sees_it_on_the_timeline(client, 
     response = auth.post(f"/cases/{case.id}/contacts/new", {
         "occurred_at": "2024-03-05T09:12", "channel": "hotline", "direction": "outbound",
         "reference": "SLW-0042", "representative": "工号 1037",
-        "summary": "客服承诺三个工作日内解冻资产", "outcome": "等待回电", "follow_up_at": "2024-03-08T10:00",
+        "summary": "客服承诺三个工作日内解冻资产", "outcome": "等待回电",
+        "follow_up_at": "2024-03-08T10:00",
     })
     assert response.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -65,11 +66,13 @@ def test_complainant_logs_a_chinese_contact_and_sees_it_on_the_timeline(client, 
 def test_edit_and_delete_a_contact(client, auth, case):
     auth.login()
     auth.post(f"/cases/{case.id}/contacts/new", {
-        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound", "summary": "first",
+        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound",
+        "summary": "first",
     })
     event = db.session.query(Event).one()
     auth.post(f"/cases/{case.id}/contacts/{event.id}/edit", {
-        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound", "summary": "changed",
+        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound",
+        "summary": "changed",
     })
     assert db.session.get(Event, event.id).summary == "changed"
     auth.post(f"/cases/{case.id}/contacts/{event.id}/delete", {}, form_page=f"/cases/{case.id}")

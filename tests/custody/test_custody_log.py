@@ -15,10 +15,14 @@ def _verify(app, case):
 
 
 def _with_contacts(api, n=3):
-    case_id = api.post("/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    case_id = api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other",
+    }).get_json()["id"]
     for i in range(n):
         api.post(f"/api/v1/cases/{case_id}/events", json={
-            "occurred_at": f"2024-03-0{i + 1}T10:00:00Z", "channel": "hotline", "summary": f"call {i}"})
+            "occurred_at": f"2024-03-0{i + 1}T10:00:00Z", "channel": "hotline",
+            "summary": f"call {i}",
+        })
     return case_id
 
 
@@ -40,7 +44,8 @@ def test_untouched_log_verifies(app, api, case):
 
 def test_edited_entry_is_found_at_its_seq(app, api):
     case_id = _with_contacts(api)
-    db.session.execute(text("UPDATE custody_entry SET details = '{\"channel\":\"email\"}' WHERE case_id = :c AND seq = 3"), {"c": case_id})
+    db.session.execute(text("UPDATE custody_entry SET details = '{\"channel\":\"email\"}'"
+                            " WHERE case_id = :c AND seq = 3"), {"c": case_id})
     db.session.commit()
     report = verify_chain(db.session, app.extensions["caseapp"].head_key, case_id)
     assert not report.intact

@@ -46,7 +46,8 @@ def test_upload_without_csrf_token_stores_nothing(client, auth, case, app):
 def test_script_upload_with_csrf_header_answers_json(client, auth, case):
     auth.login()
     token = auth.token(f"/cases/{case.id}")
-    response = client.post(f"/cases/{case.id}/evidence", data={"file": (io.BytesIO(b"log"), "chat.txt")},
+    response = client.post(f"/cases/{case.id}/evidence",
+                           data={"file": (io.BytesIO(b"log"), "chat.txt")},
                            headers={"X-CSRFToken": token, "Accept": "application/json"},
                            content_type="multipart/form-data")
     assert response.status_code == 201
@@ -108,10 +109,12 @@ def test_email_html_is_sanitised_with_no_remote_loads(client, auth, case):
 
 def test_search_finds_text_inside_the_evidence(client, auth, case, samples):
     auth.login()
-    _form_upload(auth, client, case, [("mail.eml", (samples / "email" / "chinese_gbk_encoding.eml").read_bytes())])
+    email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
+    _form_upload(auth, client, case, [("mail.eml", email)])
     found = client.get(f"/cases/{case.id}/evidence/search?q=中国").get_data(as_text=True)
     assert "mail.eml" in found
-    assert "mail.eml" not in client.get(f"/cases/{case.id}/evidence/search?q=不存在的词").get_data(as_text=True)
+    missing = client.get(f"/cases/{case.id}/evidence/search?q=不存在的词").get_data(as_text=True)
+    assert "mail.eml" not in missing
 
 
 def test_evidence_of_another_users_case_is_404(client, auth, make_user, make_case, user):
@@ -129,7 +132,8 @@ def test_a_second_copy_points_to_the_first(client, auth, case):
     page = client.get(f"/cases/{case.id}/evidence/{second.id}").get_data(as_text=True)
     assert "Duplicate of" in page
     assert f"/evidence/{first.id}" in page
-    assert "Duplicate of" not in client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)
+    first_page = client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)
+    assert "Duplicate of" not in first_page
 
 
 def _photo_taken_at(stamp: str) -> bytes:

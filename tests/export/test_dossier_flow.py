@@ -25,9 +25,11 @@ def case_with_evidence(api, samples):
         "occurred_at": "2024-03-05T09:12:00+08:00", "channel": "hotline", "reference": "SLW-0042",
         "summary": "客服承诺三个工作日内解冻资产"})
     hashes = []
-    for name in ("email/chinese_gbk_encoding.eml", "images/hopper_orientation_6.jpg", "pdf/multilang.pdf"):
-        body = api.post(f"/api/v1/cases/{case_id}/evidence", content_type="multipart/form-data", data={
-            "file": (io.BytesIO((samples / name).read_bytes()), name.rsplit("/", 1)[-1])}).get_json()
+    for name in ("email/chinese_gbk_encoding.eml", "images/hopper_orientation_6.jpg",
+                 "pdf/multilang.pdf"):
+        upload = (io.BytesIO((samples / name).read_bytes()), name.rsplit("/", 1)[-1])
+        body = api.post(f"/api/v1/cases/{case_id}/evidence", content_type="multipart/form-data",
+                        data={"file": upload}).get_json()
         hashes.append(body["sha256"])
     return case_id, hashes
 
@@ -52,7 +54,9 @@ def pdf_text(data: bytes) -> str:
 
 def test_api_export_builds_off_the_request_and_serves_what_it_reports(api, case_with_evidence):
     case_id, hashes = case_with_evidence
-    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={"lang": "zh", "recipient": "consumer_association"})
+    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={
+        "lang": "zh", "recipient": "consumer_association",
+    })
     assert response.status_code == 202
     assert response.get_json()["status"] in ("queued", "building", "ready")
     done = wait_ready(api, response.get_json()["id"])
@@ -79,7 +83,8 @@ def test_api_export_builds_off_the_request_and_serves_what_it_reports(api, case_
 
 def test_bad_language_or_recipient_is_422(api, case_with_evidence):
     case_id, _ = case_with_evidence
-    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={"lang": "fr", "recipient": "pope"})
+    response = api.post(f"/api/v1/cases/{case_id}/dossiers",
+                        json={"lang": "fr", "recipient": "pope"})
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"lang", "recipient"}
 
@@ -97,8 +102,8 @@ def test_someone_elses_dossier_is_404(api, api_for, make_user, case_with_evidenc
 
 def caseapp(instance, *args):
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
-    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
 
 
 def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path, tmp_path):
@@ -139,7 +144,9 @@ def test_cli_export_of_unknown_case_fails_cleanly(instance_path, tmp_path, app):
     assert "Traceback" not in result.stderr
 
 
-def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, user, api, case_with_evidence):
+def test_web_export_page_builds_downloads_and_verifies_in_place(
+    client, auth, user, api, case_with_evidence
+):
     case_id, _ = case_with_evidence
     auth.login()
     page = client.get(f"/cases/{case_id}/dossiers")
@@ -152,7 +159,8 @@ def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, us
     assert f"/dossiers/{dossier_id}/pdf" in listing
     download = client.get(f"/cases/{case_id}/dossiers/{dossier_id}/pdf")
     assert download.data.startswith(b"%PDF")
-    verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {}, form_page=f"/cases/{case_id}/dossiers")
+    verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {},
+                         form_page=f"/cases/{case_id}/dossiers")
     assert verified.status_code == 200
     assert "✓" in verified.get_data(as_text=True)
 

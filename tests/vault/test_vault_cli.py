@@ -122,7 +122,9 @@ KILLED_UPLOAD = textwrap.dedent("""
             case = db.session.get(Case, sys.argv[2])
             boundary = "XyZ"
             payload = os.urandom(3_000_000)
-            body = (f"--{boundary}\\r\\nContent-Disposition: form-data; name=\\"file\\"; filename=\\"big.bin\\"\\r\\n\\r\\n").encode() + payload + f"\\r\\n--{boundary}--\\r\\n".encode()
+            head = (f"--{boundary}\\r\\nContent-Disposition: form-data; name=\\"file\\"; "
+                    f"filename=\\"big.bin\\"\\r\\n\\r\\n").encode()
+            body = head + payload + f"\\r\\n--{boundary}--\\r\\n".encode()
             ingest.take_upload(db.session, app.extensions["caseapp"], case, case.owner,
                                io.BufferedReader(Dying(body, int(sys.argv[3]))),
                                f"multipart/form-data; boundary={boundary}", len(body), "UTC")

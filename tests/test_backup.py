@@ -10,8 +10,8 @@ from pathlib import Path
 
 def caseapp(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
-    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
 
 
 def test_backup_then_restore_gives_a_working_identical_instance(tmp_path):

@@ -13,7 +13,9 @@ import pytest
 CASEAPP = [sys.executable, "-c", "from caseapp.cli import main; main()"]
 
 
-def caseapp(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def caseapp(
+    instance: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
     return subprocess.run([*CASEAPP, *args], input=stdin, capture_output=True, text=True,
                           env=env, timeout=120, check=False)
@@ -45,7 +47,8 @@ def test_init_writes_keys_0600_and_a_second_init_changes_none(initialised):
 
 
 def test_command_without_instance_says_so_in_one_line(tmp_path):
-    result = caseapp(tmp_path / "missing", "user", "create", "a@example.org", "--password-stdin", stdin="x" * 12)
+    result = caseapp(tmp_path / "missing", "user", "create", "a@example.org", "--password-stdin",
+                     stdin="x" * 12)
     assert result.returncode != 0
     assert "caseapp init" in result.stderr
     assert "Traceback" not in result.stderr
@@ -82,7 +85,8 @@ def test_token_for_unknown_user_fails_cleanly(initialised):
 
 
 def test_weak_password_is_refused(initialised):
-    result = caseapp(initialised, "user", "create", "weak@example.org", "--password-stdin", stdin="short\n")
+    result = caseapp(initialised, "user", "create", "weak@example.org", "--password-stdin",
+                     stdin="short\n")
     assert result.returncode == 1
     assert "at least 10" in result.stderr
 
@@ -109,8 +113,10 @@ def test_custody_verify_unknown_case_is_a_clean_error(initialised):
 
 def test_flask_cli_works_too(initialised):
     env = {**os.environ, "CASEAPP_INSTANCE": str(initialised)}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "caseapp", "custody", "verify"],
-                            capture_output=True, text=True, env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "caseapp", "custody", "verify"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 

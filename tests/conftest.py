@@ -109,7 +109,8 @@ def make_user(app: Flask) -> Callable[..., User]:
     def make(email: str | None = None, role: str = "user", **kwargs: Any) -> User:
         user = accounts.create_user(
             db.session, app.extensions["caseapp"].passwords,
-            email=email or f"user{next(counter)}@example.org", password=PASSWORD, role=role, **kwargs,
+            email=email or f"user{next(counter)}@example.org", password=PASSWORD, role=role,
+            **kwargs,
         )
         db.session.commit()
         return user
@@ -129,7 +130,8 @@ def make_case(app: Flask) -> Callable[..., Case]:
     def make(owner: User, **fields: Any) -> Case:
         data = {"title": "钱包资产被冻结", "counterparty": "星链钱包", "category": "assets_frozen",
                 "amount": "5000", "currency": "USDT", **fields}
-        case = cases.open_case(db.session, app.extensions["caseapp"].head_key, owner, data, "Asia/Shanghai")
+        case = cases.open_case(db.session, app.extensions["caseapp"].head_key, owner, data,
+                               "Asia/Shanghai")
         db.session.commit()
         return case
 
@@ -165,8 +167,9 @@ class AuthActions:
     def logout(self) -> Any:
         return self.client.post("/logout", data={"csrf_token": self.token("/")})
 
-    def post(self, path: str, data: dict[str, Any], form_page: str | None = None, **kwargs: Any) -> Any:
-        """POST a form as the browser would, with the token from `form_page` (default: same path)."""
+    def post(self, path: str, data: dict[str, Any], form_page: str | None = None,
+             **kwargs: Any) -> Any:
+        """POST a form as the browser would, with the token from `form_page` (default: `path`)."""
         token = self.token(form_page or path)
         return self.client.post(path, data={**data, "csrf_token": token}, **kwargs)
 

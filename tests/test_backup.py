@@ -10,8 +10,8 @@ from pathlib import Path
 
 def caseapp(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
-    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
 
 
 def test_backup_then_restore_gives_a_working_identical_instance(tmp_path):
@@ -29,7 +29,8 @@ def test_backup_then_restore_gives_a_working_identical_instance(tmp_path):
     assert caseapp(original, "custody", "verify").stdout.split("head ")[1].split()[0] == \
         caseapp(restored, "custody", "verify").stdout.split("head ")[1].split()[0]
     again = caseapp(restored, "restore", str(copy))
-    assert again.returncode == 1 and "already holds an instance" in again.stderr
+    assert again.returncode == 1
+    assert "already holds an instance" in again.stderr
 
 
 def test_damaged_backup_is_refused_and_nothing_is_written(tmp_path):
@@ -40,7 +41,8 @@ def test_damaged_backup_is_refused_and_nothing_is_written(tmp_path):
     blob = next(p for p in (copy / "vault").rglob("*") if p.is_file())
     blob.write_bytes(blob.read_bytes()[:-1])
     result = caseapp(target, "restore", str(copy))
-    assert result.returncode == 1 and "damaged" in result.stderr
+    assert result.returncode == 1
+    assert "damaged" in result.stderr
     assert not (target / "caseapp.db").exists()
 
 
@@ -50,5 +52,6 @@ def test_backup_into_a_non_empty_folder_is_refused(tmp_path):
     busy.mkdir()
     (busy / "other.txt").write_text("keep me")
     result = caseapp(original, "backup", str(busy))
-    assert result.returncode == 1 and "not empty" in result.stderr
+    assert result.returncode == 1
+    assert "not empty" in result.stderr
     assert (busy / "other.txt").read_text() == "keep me"

@@ -13,7 +13,9 @@ import pytest
 CASEAPP = [sys.executable, "-c", "from caseapp.cli import main; main()"]
 
 
-def caseapp(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def caseapp(
+    instance: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
     return subprocess.run([*CASEAPP, *args], input=stdin, capture_output=True, text=True,
                           env=env, timeout=120, check=False)
@@ -45,7 +47,8 @@ def test_init_writes_keys_0600_and_a_second_init_changes_none(initialised):
 
 
 def test_command_without_instance_says_so_in_one_line(tmp_path):
-    result = caseapp(tmp_path / "missing", "user", "create", "a@example.org", "--password-stdin", stdin="x" * 12)
+    result = caseapp(tmp_path / "missing", "user", "create", "a@example.org", "--password-stdin",
+                     stdin="x" * 12)
     assert result.returncode != 0
     assert "caseapp init" in result.stderr
     assert "Traceback" not in result.stderr
@@ -57,12 +60,14 @@ def test_user_create_then_token_create_gives_a_working_token(initialised):
     assert created.returncode == 0, created.stderr
     duplicate = caseapp(initialised, "user", "create", "cli@example.org", "--password-stdin",
                         stdin="a long cli password\n")
-    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+    assert duplicate.returncode == 1
+    assert "already exists" in duplicate.stderr
     assert "Traceback" not in duplicate.stderr
     token = caseapp(initialised, "token", "create", "cli@example.org")
     assert token.returncode == 0
     value = token.stdout.strip()
-    assert value.startswith("cat_") and "\n" not in value
+    assert value.startswith("cat_")
+    assert "\n" not in value
     assert "shown once" in token.stderr
 
     from caseapp import create_app
@@ -75,20 +80,25 @@ def test_user_create_then_token_create_gives_a_working_token(initialised):
 def test_token_for_unknown_user_fails_cleanly(initialised):
     result = caseapp(initialised, "token", "create", "nobody@example.org")
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "no user" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "no user" in result.stderr
 
 
 def test_weak_password_is_refused(initialised):
-    result = caseapp(initialised, "user", "create", "weak@example.org", "--password-stdin", stdin="short\n")
-    assert result.returncode == 1 and "at least 10" in result.stderr
+    result = caseapp(initialised, "user", "create", "weak@example.org", "--password-stdin",
+                     stdin="short\n")
+    assert result.returncode == 1
+    assert "at least 10" in result.stderr
 
 
 def test_demo_loads_once_and_custody_verifies(initialised):
     first = caseapp(initialised, "demo")
     assert first.returncode == 0, first.stderr
-    assert "demo@caseapp.test" in first.stdout and "advocate@caseapp.test" in first.stdout
+    assert "demo@caseapp.test" in first.stdout
+    assert "advocate@caseapp.test" in first.stdout
     second = caseapp(initialised, "demo")
-    assert second.returncode == 0 and "already present" in second.stdout
+    assert second.returncode == 0
+    assert "already present" in second.stdout
     verified = caseapp(initialised, "custody", "verify")
     assert verified.returncode == 0, verified.stdout
     assert "0 broken" in verified.stdout
@@ -96,18 +106,24 @@ def test_demo_loads_once_and_custody_verifies(initialised):
 
 def test_custody_verify_unknown_case_is_a_clean_error(initialised):
     result = caseapp(initialised, "custody", "verify", "nosuchcase")
-    assert result.returncode == 1 and "no case" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert "no case" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_flask_cli_works_too(initialised):
     env = {**os.environ, "CASEAPP_INSTANCE": str(initialised)}
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "caseapp", "custody", "verify"],
-                            capture_output=True, text=True, env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "caseapp", "custody", "verify"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_help_without_an_instance_says_how_to_start_not_a_traceback(tmp_path):
     result = caseapp(tmp_path / "missing", "--help")
     assert result.returncode == 0
-    assert "caseapp init" in result.stderr and "Traceback" not in result.stderr
-    assert "init" in result.stdout and "verify" in result.stdout
+    assert "caseapp init" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "init" in result.stdout
+    assert "verify" in result.stdout

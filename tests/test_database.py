@@ -16,7 +16,8 @@ def test_ids_are_random_url_safe_and_never_look_like_an_option():
     ids = {new_id() for _ in range(5000)}
     assert len(ids) == 5000
     for value in ids:
-        assert len(value) == 22 and value[0].isalnum()
+        assert len(value) == 22
+        assert value[0].isalnum()
         assert set(value) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

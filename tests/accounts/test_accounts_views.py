@@ -17,15 +17,20 @@ def test_new_user_registers_and_lands_on_dashboard(client, auth):
     page = client.get("/").get_data(as_text=True)
     assert "张伟" in page
     user = service.find_user(db.session, "wei.zhang@example.org")
-    assert user is not None and user.role == "user" and user.timezone == "Asia/Shanghai"
+    assert user is not None
+    assert user.role == "user"
+    assert user.timezone == "Asia/Shanghai"
     assert user.password_hash.startswith("$argon2id$")
 
 
 def test_register_refuses_short_password_and_taken_email(client, auth, user):
-    short = auth.post("/register", {"email": "x@example.org", "password": "short", "confirm": "short", "locale": "en"})
+    short = auth.post("/register", {
+        "email": "x@example.org", "password": "short", "confirm": "short", "locale": "en",
+    })
     assert "at least 10 characters" in short.get_data(as_text=True)
     taken = auth.post("/register", {
-        "email": user.email, "password": "another long one", "confirm": "another long one", "locale": "en",
+        "email": user.email, "password": "another long one", "confirm": "another long one",
+        "locale": "en",
     })
     assert "already exists" in taken.get_data(as_text=True)
     assert service.find_user(db.session, "x@example.org") is None
@@ -67,7 +72,8 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, aut
 def test_password_change_with_wrong_current_password_changes_nothing(client, auth, user, app):
     auth.login()
     response = auth.post("/account/password", {
-        "pw-current": "wrong", "pw-new": "a brand new passphrase", "pw-confirm": "a brand new passphrase",
+        "pw-current": "wrong", "pw-new": "a brand new passphrase",
+        "pw-confirm": "a brand new passphrase",
     }, form_page="/account")
     assert response.status_code == 422
     assert "current password is wrong" in response.get_data(as_text=True)
@@ -76,15 +82,19 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, aut
 
 
 def test_post_without_csrf_token_is_refused(client, user):
-    response = client.post("/login", data={"email": user.email, "password": "correct horse battery"})
+    response = client.post("/login", data={
+        "email": user.email, "password": "correct horse battery",
+    })
     assert response.status_code == 400
     assert client.get("/").status_code == 302
 
 
 def test_session_cookie_is_httponly_and_samesite(client, auth, user):
     response = auth.login()
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("caseapp_session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    cookie = next(h for h in response.headers.getlist("Set-Cookie")
+                  if h.startswith("caseapp_session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
 
 
 def test_login_redirect_never_leaves_the_site(client, auth, user):
@@ -97,9 +107,12 @@ def test_login_redirect_never_leaves_the_site(client, auth, user):
 
 def test_settings_change_language_and_zone(client, auth, user):
     auth.login()
-    response = auth.post("/account", {"display_name": "张伟", "locale": "en", "timezone": "Europe/London"})
+    response = auth.post("/account", {
+        "display_name": "张伟", "locale": "en", "timezone": "Europe/London",
+    })
     assert response.status_code == 302
-    assert user.locale == "en" and user.timezone == "Europe/London"
+    assert user.locale == "en"
+    assert user.timezone == "Europe/London"
     bad = auth.post("/account", {"display_name": "", "locale": "en", "timezone": "Mars/Olympus"})
     assert "Unknown time zone" in bad.get_data(as_text=True)
     assert user.timezone == "Europe/London"

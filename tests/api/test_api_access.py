@@ -22,7 +22,8 @@ def strangers_case(api_for, make_user):
     case_id = owner.post("/api/v1/cases", json={
         "title": "私人案件", "counterparty": "X", "category": "other"}).get_json()["id"]
     event_id = owner.post(f"/api/v1/cases/{case_id}/events", json={
-        "occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "秘密"}).get_json()["id"]
+        "occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "秘密",
+    }).get_json()["id"]
     return case_id, event_id
 
 
@@ -45,6 +46,8 @@ def test_unknown_ids_are_404_too(api, method, route):
 
 
 def test_event_of_another_case_is_404_through_my_case(api, strangers_case):
-    my_case = api.post("/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    my_case = api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other",
+    }).get_json()["id"]
     _, event_id = strangers_case
     assert api.get(f"/api/v1/cases/{my_case}/events/{event_id}").status_code == 404

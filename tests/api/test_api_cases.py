@@ -15,13 +15,17 @@ def test_open_read_and_list_a_chinese_case(api):
     created = api.post("/api/v1/cases", json=CASE)
     assert created.status_code == 201
     body = created.get_json()
-    assert body["title"] == "钱包冻结" and body["amount"] == "5000" and body["status"] == "open"
+    assert body["title"] == "钱包冻结"
+    assert body["amount"] == "5000"
+    assert body["status"] == "open"
     assert body["incident_at"] == "2024-03-04T13:15:00+00:00"
-    assert len(body["id"]) >= 16 and not body["id"].isdigit()
+    assert len(body["id"]) >= 16
+    assert not body["id"].isdigit()
     assert created.headers["Location"].endswith(body["id"])
     assert api.get(f"/api/v1/cases/{body['id']}").get_json() == body
     listing = api.get("/api/v1/cases").get_json()
-    assert [c["id"] for c in listing["items"]] == [body["id"]] and listing["next_cursor"] is None
+    assert [c["id"] for c in listing["items"]] == [body["id"]]
+    assert listing["next_cursor"] is None
 
 
 def test_naive_times_are_read_in_the_users_zone(api):
@@ -32,7 +36,8 @@ def test_naive_times_are_read_in_the_users_zone(api):
 def test_patch_changes_status_and_is_logged(api):
     case_id = api.post("/api/v1/cases", json=CASE).get_json()["id"]
     changed = api.patch(f"/api/v1/cases/{case_id}", json={"status": "escalated"})
-    assert changed.status_code == 200 and changed.get_json()["status"] == "escalated"
+    assert changed.status_code == 200
+    assert changed.get_json()["status"] == "escalated"
     custody = api.get(f"/api/v1/cases/{case_id}/custody").get_json()["items"]
     assert custody[-1]["action"] == "case.changed"
     assert custody[-1]["details"]["status"] == {"from": "open", "to": "escalated"}
@@ -51,7 +56,8 @@ def test_invalid_fields_answer_422_with_each_field(api, payload, field):
     response = api.post("/api/v1/cases", json={**CASE, **payload})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_fields" and field in error["fields"]
+    assert error["code"] == "invalid_fields"
+    assert field in error["fields"]
     assert api.get("/api/v1/cases").get_json()["items"] == []
 
 
@@ -64,7 +70,8 @@ def test_patch_with_bad_status_is_422_and_changes_nothing(api):
 
 @pytest.mark.parametrize("body", ["not json", "[1, 2]", ""])
 def test_body_that_is_not_a_json_object_is_400(api, body):
-    response = api.client.post("/api/v1/cases", data=body, headers={**api.headers, "Content-Type": "application/json"})
+    response = api.client.post("/api/v1/cases", data=body,
+                               headers={**api.headers, "Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
 
@@ -79,7 +86,8 @@ def test_missing_or_wrong_token_is_401(client):
 def test_events_timeline_in_order_with_follow_up(api):
     case_id = api.post("/api/v1/cases", json=CASE).get_json()["id"]
     later = api.post(f"/api/v1/cases/{case_id}/events", json={
-        "occurred_at": "2024-03-06T10:00:00+08:00", "channel": "online_chat", "direction": "outbound",
+        "occurred_at": "2024-03-06T10:00:00+08:00", "channel": "online_chat",
+        "direction": "outbound",
         "reference": "CHAT-1", "representative": "Amy", "summary": "客服称加急处理",
         "outcome": "", "follow_up_at": "2024-03-08",
     })
@@ -111,7 +119,8 @@ def test_event_can_be_changed_and_deleted(api):
 
 
 def test_five_cases_paged_two_at_a_time(api):
-    ids = [api.post("/api/v1/cases", json={**CASE, "title": f"case {n}"}).get_json()["id"] for n in range(5)]
+    ids = [api.post("/api/v1/cases", json={**CASE, "title": f"case {n}"}).get_json()["id"]
+           for n in range(5)]
     seen, cursor, pages = [], None, 0
     while True:
         query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -136,7 +145,8 @@ def test_search_and_status_filter(api):
     other = api.post("/api/v1/cases", json=CASE).get_json()["id"]
     api.patch(f"/api/v1/cases/{other}", json={"status": "resolved"})
     assert [c["title"] for c in api.get("/api/v1/cases?q=提现").get_json()["items"]] == ["提现失败"]
-    assert [c["id"] for c in api.get("/api/v1/cases?status=resolved").get_json()["items"]] == [other]
+    resolved = api.get("/api/v1/cases?status=resolved").get_json()["items"]
+    assert [c["id"] for c in resolved] == [other]
 
 
 def test_chinese_comes_back_as_utf8_not_escapes(api):

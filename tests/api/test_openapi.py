@@ -34,11 +34,14 @@ def test_every_api_route_is_described_and_nothing_else(app, document):
 
 
 def _check(document, schema_name, instance):
-    Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema_name}"}).validate(instance)
+    schema = {**document, "$ref": f"#/components/schemas/{schema_name}"}
+    Draft202012Validator(schema).validate(instance)
 
 
 def test_real_answers_match_the_schemas(api, document, samples):
-    case = api.post("/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}).get_json()
+    case = api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other",
+    }).get_json()
     _check(document, "Case", case)
     _check(document, "CasePage", api.get("/api/v1/cases").get_json())
     event = api.post(f"/api/v1/cases/{case['id']}/events", json={
@@ -46,8 +49,9 @@ def test_real_answers_match_the_schemas(api, document, samples):
     _check(document, "Event", event)
     _check(document, "EventPage", api.get(f"/api/v1/cases/{case['id']}/events").get_json())
     _check(document, "CustodyLog", api.get(f"/api/v1/cases/{case['id']}/custody").get_json())
-    evidence = api.post(f"/api/v1/cases/{case['id']}/evidence", content_type="multipart/form-data", data={
-        "file": (io.BytesIO((samples / "msg" / "msgInMsgInMsg.msg").read_bytes()), "m.msg")}).get_json()
+    message = (samples / "msg" / "msgInMsgInMsg.msg").read_bytes()
+    evidence = api.post(f"/api/v1/cases/{case['id']}/evidence", content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(message), "m.msg")}).get_json()
     _check(document, "Evidence", evidence)
     _check(document, "EvidencePage", api.get(f"/api/v1/cases/{case['id']}/evidence").get_json())
     dossier = api.post(f"/api/v1/cases/{case['id']}/dossiers", json={"lang": "en"})

@@ -22,11 +22,13 @@ def test_complainant_opens_a_case_and_finds_it_again(client, auth, user):
     response = _open_case(auth)
     assert response.status_code == 302
     case = db.session.query(Case).one()
-    assert case.amount == "5000.5" and case.currency == "USDT"
+    assert case.amount == "5000.5"
+    assert case.currency == "USDT"
     # Entered in the user's zone (Asia/Shanghai): stored in UTC.
     assert case.incident_at.isoformat() == "2024-03-04T13:15:00+00:00"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "钱包冻结 5000 USDT" in page and "2024-03-04 21:15 +08:00" in page
+    assert "钱包冻结 5000 USDT" in page
+    assert "2024-03-04 21:15 +08:00" in page
     assert "The freeze notice" in page  # the category's checklist
     listing = client.get("/cases?q=星链").get_data(as_text=True)
     assert "钱包冻结 5000 USDT" in listing
@@ -38,7 +40,8 @@ def test_invalid_case_form_keeps_what_was_typed_and_says_why(client, auth, user)
     response = _open_case(auth, title="", amount="lots")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "is required" in html and "must be a number" in html
+    assert "is required" in html
+    assert "must be a number" in html
     assert "星链钱包" in html
     assert db.session.query(Case).count() == 0
 
@@ -48,11 +51,13 @@ def test_complainant_logs_a_chinese_contact_and_sees_it_on_the_timeline(client, 
     response = auth.post(f"/cases/{case.id}/contacts/new", {
         "occurred_at": "2024-03-05T09:12", "channel": "hotline", "direction": "outbound",
         "reference": "SLW-0042", "representative": "工号 1037",
-        "summary": "客服承诺三个工作日内解冻资产", "outcome": "等待回电", "follow_up_at": "2024-03-08T10:00",
+        "summary": "客服承诺三个工作日内解冻资产", "outcome": "等待回电",
+        "follow_up_at": "2024-03-08T10:00",
     })
     assert response.status_code == 302
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "客服承诺三个工作日内解冻资产" in page and "SLW-0042" in page
+    assert "客服承诺三个工作日内解冻资产" in page
+    assert "SLW-0042" in page
     assert "2024-03-05 09:12 +08:00" in page
     event = db.session.query(Event).one()
     assert event.follow_up_at.isoformat() == "2024-03-08T02:00:00+00:00"
@@ -61,11 +66,13 @@ def test_complainant_logs_a_chinese_contact_and_sees_it_on_the_timeline(client, 
 def test_edit_and_delete_a_contact(client, auth, case):
     auth.login()
     auth.post(f"/cases/{case.id}/contacts/new", {
-        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound", "summary": "first",
+        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound",
+        "summary": "first",
     })
     event = db.session.query(Event).one()
     auth.post(f"/cases/{case.id}/contacts/{event.id}/edit", {
-        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound", "summary": "changed",
+        "occurred_at": "2024-03-05T09:12", "channel": "email", "direction": "inbound",
+        "summary": "changed",
     })
     assert db.session.get(Event, event.id).summary == "changed"
     auth.post(f"/cases/{case.id}/contacts/{event.id}/delete", {}, form_page=f"/cases/{case.id}")
@@ -91,7 +98,8 @@ def test_dashboard_lists_overdue_follow_ups_and_marks_them_done(client, auth, ca
         "summary": "说好回电", "follow_up_at": "2024-03-08T10:00",
     })
     page = client.get("/").get_data(as_text=True)
-    assert "Overdue" in page and "说好回电" in page
+    assert "Overdue" in page
+    assert "说好回电" in page
     event = db.session.query(Event).one()
     auth.post(f"/cases/{case.id}/contacts/{event.id}/follow-up-done", {}, form_page="/")
     assert "说好回电" not in client.get("/").get_data(as_text=True)
@@ -112,7 +120,8 @@ def test_someone_elses_case_is_a_404_page(client, auth, make_user, make_case):
 def test_pages_need_login(client):
     for path in ("/", "/cases", "/cases/new", "/account"):
         response = client.get(path)
-        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
 
 
 def test_case_list_pages_through_many_cases(client, auth, user, make_case):
@@ -123,4 +132,5 @@ def test_case_list_pages_through_many_cases(client, auth, user, make_case):
     assert first.count("case ") >= 20
     cursor = re.search(r'cursor=([^"&]+)', first).group(1)
     second = client.get(f"/cases?cursor={cursor}").get_data(as_text=True)
-    assert "case 00" in second and "case 24" not in second
+    assert "case 00" in second
+    assert "case 24" not in second

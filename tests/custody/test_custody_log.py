@@ -15,10 +15,14 @@ def _verify(app, case):
 
 
 def _with_contacts(api, n=3):
-    case_id = api.post("/api/v1/cases", json={"title": "t", "counterparty": "c", "category": "other"}).get_json()["id"]
+    case_id = api.post("/api/v1/cases", json={
+        "title": "t", "counterparty": "c", "category": "other",
+    }).get_json()["id"]
     for i in range(n):
         api.post(f"/api/v1/cases/{case_id}/events", json={
-            "occurred_at": f"2024-03-0{i + 1}T10:00:00Z", "channel": "hotline", "summary": f"call {i}"})
+            "occurred_at": f"2024-03-0{i + 1}T10:00:00Z", "channel": "hotline",
+            "summary": f"call {i}",
+        })
     return case_id
 
 
@@ -40,10 +44,12 @@ def test_untouched_log_verifies(app, api, case):
 
 def test_edited_entry_is_found_at_its_seq(app, api):
     case_id = _with_contacts(api)
-    db.session.execute(text("UPDATE custody_entry SET details = '{\"channel\":\"email\"}' WHERE case_id = :c AND seq = 3"), {"c": case_id})
+    db.session.execute(text("UPDATE custody_entry SET details = '{\"channel\":\"email\"}'"
+                            " WHERE case_id = :c AND seq = 3"), {"c": case_id})
     db.session.commit()
     report = verify_chain(db.session, app.extensions["caseapp"].head_key, case_id)
-    assert not report.intact and report.broken_seq == 3
+    assert not report.intact
+    assert report.broken_seq == 3
 
 
 def test_deleted_middle_entry_is_found(app, api):
@@ -51,7 +57,8 @@ def test_deleted_middle_entry_is_found(app, api):
     db.session.query(CustodyEntry).filter_by(case_id=case_id, seq=2).delete()
     db.session.commit()
     report = verify_chain(db.session, app.extensions["caseapp"].head_key, case_id)
-    assert report.broken_seq == 2 and "missing" in report.reason
+    assert report.broken_seq == 2
+    assert "missing" in report.reason
 
 
 def test_cut_off_tail_is_caught_by_the_signed_head(app, api):
@@ -59,7 +66,8 @@ def test_cut_off_tail_is_caught_by_the_signed_head(app, api):
     db.session.query(CustodyEntry).filter_by(case_id=case_id, seq=4).delete()
     db.session.commit()
     report = verify_chain(db.session, app.extensions["caseapp"].head_key, case_id)
-    assert not report.intact and "cut off" in report.reason
+    assert not report.intact
+    assert "cut off" in report.reason
 
 
 def test_forged_head_is_caught(app, api):
@@ -70,7 +78,8 @@ def test_forged_head_is_caught(app, api):
     head.seq, head.hash = 3, entries[2].hash  # without the key, the signature cannot follow
     db.session.commit()
     report = verify_chain(db.session, app.extensions["caseapp"].head_key, case_id)
-    assert not report.intact and "signature" in report.reason
+    assert not report.intact
+    assert "signature" in report.reason
 
 
 def test_api_shows_the_log_with_hashes(api):

@@ -28,9 +28,11 @@ def test_form_upload_of_several_files_lands_in_the_case(client, auth, case, samp
     assert response.status_code == 302
     items = db.session.query(Evidence).order_by(Evidence.number).all()
     assert [i.name for i in items] == ["截图.jpg", "邮件.eml"]
-    assert items[0].description == "客服回复" and items[0].source == "iPhone 导出"
+    assert items[0].description == "客服回复"
+    assert items[0].source == "iPhone 导出"
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "截图.jpg" in page and items[0].sha256[:16] in page
+    assert "截图.jpg" in page
+    assert items[0].sha256[:16] in page
 
 
 def test_upload_without_csrf_token_stores_nothing(client, auth, case, app):
@@ -44,12 +46,14 @@ def test_upload_without_csrf_token_stores_nothing(client, auth, case, app):
 def test_script_upload_with_csrf_header_answers_json(client, auth, case):
     auth.login()
     token = auth.token(f"/cases/{case.id}")
-    response = client.post(f"/cases/{case.id}/evidence", data={"file": (io.BytesIO(b"log"), "chat.txt")},
+    response = client.post(f"/cases/{case.id}/evidence",
+                           data={"file": (io.BytesIO(b"log"), "chat.txt")},
                            headers={"X-CSRFToken": token, "Accept": "application/json"},
                            content_type="multipart/form-data")
     assert response.status_code == 201
     item = response.get_json()["items"][0]
-    assert item["name"] == "chat.txt" and len(item["sha256"]) == 64
+    assert item["name"] == "chat.txt"
+    assert len(item["sha256"]) == 64
     bad = client.post(f"/cases/{case.id}/evidence", data={"file": (io.BytesIO(b"log"), "chat.txt")},
                       headers={"X-CSRFToken": "forged", "Accept": "application/json"},
                       content_type="multipart/form-data")
@@ -70,7 +74,8 @@ def test_evidence_page_shows_each_kind_readably(client, auth, case, samples, sam
     page = client.get(f"/cases/{case.id}/evidence/{item.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert expected in html and item.sha256 in html
+    assert expected in html
+    assert item.sha256 in html
 
 
 def test_renditions_and_original_download(client, auth, case, samples):
@@ -79,10 +84,12 @@ def test_renditions_and_original_download(client, auth, case, samples):
     _form_upload(auth, client, case, [("photo.jpg", original)])
     item = db.session.query(Evidence).one()
     thumb = client.get(f"/cases/{case.id}/evidence/{item.id}/renditions/thumbnail")
-    assert thumb.status_code == 200 and thumb.content_type.startswith("image/")
+    assert thumb.status_code == 200
+    assert thumb.content_type.startswith("image/")
     assert client.get(f"/cases/{case.id}/evidence/{item.id}/renditions/nope").status_code == 404
     download = client.get(f"/cases/{case.id}/evidence/{item.id}/original")
-    assert download.data == original and "attachment" in download.headers["Content-Disposition"]
+    assert download.data == original
+    assert "attachment" in download.headers["Content-Disposition"]
 
 
 def test_email_html_is_sanitised_with_no_remote_loads(client, auth, case):
@@ -94,16 +101,20 @@ def test_email_html_is_sanitised_with_no_remote_loads(client, auth, case):
     item = db.session.query(Evidence).one()
     response = client.get(f"/cases/{case.id}/evidence/{item.id}")
     html = response.get_data(as_text=True)
-    assert "客服" in html and "<script>alert" not in html and "tracker.example" not in html
+    assert "客服" in html
+    assert "<script>alert" not in html
+    assert "tracker.example" not in html
     assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
 
 
 def test_search_finds_text_inside_the_evidence(client, auth, case, samples):
     auth.login()
-    _form_upload(auth, client, case, [("mail.eml", (samples / "email" / "chinese_gbk_encoding.eml").read_bytes())])
+    email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
+    _form_upload(auth, client, case, [("mail.eml", email)])
     found = client.get(f"/cases/{case.id}/evidence/search?q=中国").get_data(as_text=True)
     assert "mail.eml" in found
-    assert "mail.eml" not in client.get(f"/cases/{case.id}/evidence/search?q=不存在的词").get_data(as_text=True)
+    missing = client.get(f"/cases/{case.id}/evidence/search?q=不存在的词").get_data(as_text=True)
+    assert "mail.eml" not in missing
 
 
 def test_evidence_of_another_users_case_is_404(client, auth, make_user, make_case, user):
@@ -119,8 +130,10 @@ def test_a_second_copy_points_to_the_first(client, auth, case):
     _form_upload(auth, client, case, [("receipt.txt", b"order 123"), ("again.txt", b"order 123")])
     first, second = db.session.query(Evidence).order_by(Evidence.number).all()
     page = client.get(f"/cases/{case.id}/evidence/{second.id}").get_data(as_text=True)
-    assert "Duplicate of" in page and f"/evidence/{first.id}" in page
-    assert "Duplicate of" not in client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)
+    assert "Duplicate of" in page
+    assert f"/evidence/{first.id}" in page
+    first_page = client.get(f"/cases/{case.id}/evidence/{first.id}").get_data(as_text=True)
+    assert "Duplicate of" not in first_page
 
 
 def _photo_taken_at(stamp: str) -> bytes:

@@ -14,7 +14,6 @@ from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.jobs.models import Job
 
-
 # The web requests do not read: each test starts or drains the runner itself.
 pytestmark = pytest.mark.settings(jobs_inline=False, web_runs_jobs=False)
 
@@ -54,7 +53,8 @@ def test_upload_answers_before_reading_and_the_item_is_read_afterwards(
     background_app, owner_api, samples
 ):
     case_id = owner_api.post("/api/v1/cases", json={
-        "title": "提现失败", "counterparty": "星链钱包", "category": "transaction_failed"}).get_json()["id"]
+        "title": "提现失败", "counterparty": "星链钱包", "category": "transaction_failed",
+    }).get_json()["id"]
     email = (samples / "email" / "chinese_gbk_encoding.eml").read_bytes()
     created = _upload(owner_api, case_id, email, "回复.eml")
     assert created.status_code == 201

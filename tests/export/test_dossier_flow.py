@@ -25,9 +25,11 @@ def case_with_evidence(api, samples):
         "occurred_at": "2024-03-05T09:12:00+08:00", "channel": "hotline", "reference": "SLW-0042",
         "summary": "客服承诺三个工作日内解冻资产"})
     hashes = []
-    for name in ("email/chinese_gbk_encoding.eml", "images/hopper_orientation_6.jpg", "pdf/multilang.pdf"):
-        body = api.post(f"/api/v1/cases/{case_id}/evidence", content_type="multipart/form-data", data={
-            "file": (io.BytesIO((samples / name).read_bytes()), name.rsplit("/", 1)[-1])}).get_json()
+    for name in ("email/chinese_gbk_encoding.eml", "images/hopper_orientation_6.jpg",
+                 "pdf/multilang.pdf"):
+        upload = (io.BytesIO((samples / name).read_bytes()), name.rsplit("/", 1)[-1])
+        body = api.post(f"/api/v1/cases/{case_id}/evidence", content_type="multipart/form-data",
+                        data={"file": upload}).get_json()
         hashes.append(body["sha256"])
     return case_id, hashes
 
@@ -52,30 +54,37 @@ def pdf_text(data: bytes) -> str:
 
 def test_api_export_builds_off_the_request_and_serves_what_it_reports(api, case_with_evidence):
     case_id, hashes = case_with_evidence
-    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={"lang": "zh", "recipient": "consumer_association"})
+    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={
+        "lang": "zh", "recipient": "consumer_association",
+    })
     assert response.status_code == 202
     assert response.get_json()["status"] in ("queued", "building", "ready")
     done = wait_ready(api, response.get_json()["id"])
     assert done["status"] == "ready", done["error"]
     pdf = api.get(f"/api/v1/dossiers/{done['id']}/pdf")
-    assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.content_type == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == done["sha256"] == pdf.headers["X-Content-SHA256"]
     text = pdf_text(pdf.data)
-    assert "星链钱包" in text and "客服承诺三个工作日内解冻资产" in text
+    assert "星链钱包" in text
+    assert "客服承诺三个工作日内解冻资产" in text
     compact = text.replace("\n", "").replace(" ", "")
     for sha in hashes:
         assert sha in compact
     bundle = api.get(f"/api/v1/dossiers/{done['id']}/bundle")
     assert hashlib.sha256(bundle.data).hexdigest() == done["bundle_sha256"]
     names = zipfile.ZipFile(io.BytesIO(bundle.data)).namelist()
-    assert "manifest.json" in names and any(n.startswith("originals/") for n in names)
+    assert "manifest.json" in names
+    assert any(n.startswith("originals/") for n in names)
     actions = [e["action"] for e in api.get(f"/api/v1/cases/{case_id}/custody").get_json()["items"]]
-    assert "dossier.exported" in actions and actions[-2:] == ["dossier.downloaded", "dossier.downloaded"]
+    assert "dossier.exported" in actions
+    assert actions[-2:] == ["dossier.downloaded", "dossier.downloaded"]
 
 
 def test_bad_language_or_recipient_is_422(api, case_with_evidence):
     case_id, _ = case_with_evidence
-    response = api.post(f"/api/v1/cases/{case_id}/dossiers", json={"lang": "fr", "recipient": "pope"})
+    response = api.post(f"/api/v1/cases/{case_id}/dossiers",
+                        json={"lang": "fr", "recipient": "pope"})
     assert response.status_code == 422
     assert set(response.get_json()["error"]["fields"]) == {"lang", "recipient"}
 
@@ -93,8 +102,8 @@ def test_someone_elses_dossier_is_404(api, api_for, make_user, case_with_evidenc
 
 def caseapp(instance, *args):
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
-    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    return subprocess.run([sys.executable, "-m", "caseapp.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
 
 
 def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path, tmp_path):
@@ -119,7 +128,8 @@ def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path
     appended = tmp_path / "appended.pdf"
     appended.write_bytes(data + b"\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n")
     result = caseapp(instance_path, "verify", str(appended))
-    assert result.returncode == 1 and "NOT INTACT" in result.stdout
+    assert result.returncode == 1
+    assert "NOT INTACT" in result.stdout
 
     garbage = tmp_path / "notes.txt"
     garbage.write_text("not a dossier")
@@ -129,10 +139,14 @@ def test_cli_export_and_verify_catch_tampering(case_with_evidence, instance_path
 
 def test_cli_export_of_unknown_case_fails_cleanly(instance_path, tmp_path, app):
     result = caseapp(instance_path, "export", "nosuchcase", "-o", str(tmp_path / "x.pdf"))
-    assert result.returncode == 1 and "no case" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert "no case" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, user, api, case_with_evidence):
+def test_web_export_page_builds_downloads_and_verifies_in_place(
+    client, auth, user, api, case_with_evidence
+):
     case_id, _ = case_with_evidence
     auth.login()
     page = client.get(f"/cases/{case_id}/dossiers")
@@ -145,15 +159,16 @@ def test_web_export_page_builds_downloads_and_verifies_in_place(client, auth, us
     assert f"/dossiers/{dossier_id}/pdf" in listing
     download = client.get(f"/cases/{case_id}/dossiers/{dossier_id}/pdf")
     assert download.data.startswith(b"%PDF")
-    verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {}, form_page=f"/cases/{case_id}/dossiers")
-    assert verified.status_code == 200 and "✓" in verified.get_data(as_text=True)
+    verified = auth.post(f"/cases/{case_id}/dossiers/{dossier_id}/verify", {},
+                         form_page=f"/cases/{case_id}/dossiers")
+    assert verified.status_code == 200
+    assert "✓" in verified.get_data(as_text=True)
 
 
 def test_a_build_cut_short_by_a_restart_is_finished_when_the_server_starts_again(
     case_with_evidence, instance_path
 ):
     import socket
-
     from datetime import timedelta
 
     from caseapp.database import utcnow

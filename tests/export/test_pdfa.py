@@ -22,8 +22,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.signers import PdfTimeStamper
 
 from caseapp.export.context import DossierContext, ImageRef
-from caseapp.export.manifest import MANIFEST_NAME, attachment_name
 from caseapp.export.exhibits import render as render_exhibit
+from caseapp.export.manifest import MANIFEST_NAME, attachment_name
 from caseapp.export.pdf import render_pdf
 from caseapp.export.pdfa import ascii_file_name, media_type_name
 from caseapp.export.signing import Signer

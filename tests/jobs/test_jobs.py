@@ -172,7 +172,8 @@ def test_finished_jobs_are_pruned_after_their_keeping_time(app):
         job = enqueue(db.session, "test.record", subject)
         job.state, job.finished_at = state, utcnow() - timedelta(days=age)
     db.session.commit()
-    removed = prune_finished(db.engine, done_after=timedelta(days=7), failed_after=timedelta(days=30))
+    removed = prune_finished(db.engine, done_after=timedelta(days=7),
+                             failed_after=timedelta(days=30))
     assert removed == 1
     left = set(db.session.scalars(select(Job.subject)))
     assert left == {"new-done", "old-failed", "queued"}

@@ -279,7 +279,8 @@ def test_the_owner_sees_when_an_advocate_found_an_original_altered(
     item_id = dossier_case["screenshot"]["id"]
     share_with(case, advocate_email=advocate.email, allow_originals=True)
     with app.app_context():
-        blob = app.extensions["caseapp"].vault.store._path(db.session.get(Evidence, item_id).blob_id)
+        blob_id = db.session.get(Evidence, item_id).blob_id
+        blob = app.extensions["caseapp"].vault.store._path(blob_id)
     data = bytearray(blob.read_bytes())
     data[120] ^= 1  # inside the first segment: refused before any byte is sent
     blob.write_bytes(bytes(data))

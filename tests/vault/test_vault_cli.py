@@ -63,7 +63,8 @@ def test_rotation_rewraps_every_blob_and_content_stays_readable(app, api, stored
     assert result.exit_code == 0, result.output
     assert "rotation finished" in result.output
     after = {blob_id: vault.key_id_of(blob_id) for blob_id in vault.store.list()}
-    assert len(set(after.values())) == 1 and set(after.values()).isdisjoint(before.values())
+    assert len(set(after.values())) == 1
+    assert set(after.values()).isdisjoint(before.values())
     assert run(app, "vault", "verify").exit_code == 0
     item = db.session.query(Evidence).first()
     assert api.get(f"/api/v1/evidence/{item.id}/content").status_code == 200
@@ -76,7 +77,8 @@ def test_sweep_lists_stray_blobs_and_rows_without_blobs(app, stored):
     vault.store.delete(gone.blob_id)
     result = run(app, "vault", "sweep", "--dry-run")
     assert result.exit_code == 0
-    assert "strayblob0000000000000" in result.output and "under an hour old" in result.output
+    assert "strayblob0000000000000" in result.output
+    assert "under an hour old" in result.output
     assert f"MISSING blob {gone.blob_id}" in result.output
     assert vault.store.exists("strayblob0000000000000")
 
@@ -120,7 +122,9 @@ KILLED_UPLOAD = textwrap.dedent("""
             case = db.session.get(Case, sys.argv[2])
             boundary = "XyZ"
             payload = os.urandom(3_000_000)
-            body = (f"--{boundary}\\r\\nContent-Disposition: form-data; name=\\"file\\"; filename=\\"big.bin\\"\\r\\n\\r\\n").encode() + payload + f"\\r\\n--{boundary}--\\r\\n".encode()
+            head = (f"--{boundary}\\r\\nContent-Disposition: form-data; name=\\"file\\"; "
+                    f"filename=\\"big.bin\\"\\r\\n\\r\\n").encode()
+            body = head + payload + f"\\r\\n--{boundary}--\\r\\n".encode()
             ingest.take_upload(db.session, app.extensions["caseapp"], case, case.owner,
                                io.BufferedReader(Dying(body, int(sys.argv[3]))),
                                f"multipart/form-data; boundary={boundary}", len(body), "UTC")

@@ -41,7 +41,7 @@ class BoundedRequest(Request):
     """Flask's request, whose body stream refuses a chunked body over the limit."""
 
     @cached_property
-    def stream(self) -> IO[bytes]:  # type: ignore[override]
+    def stream(self) -> IO[bytes]:
         """The body, read at most up to `max_content_length` (413 past it)."""
         limit = self.max_content_length
         if limit is None or "wsgi.input_terminated" not in self.environ:

@@ -77,7 +77,7 @@ def signer_for(rt: Runtime) -> Signer:
 
 def _vault_stream(vault: Vault, blob_id: str) -> Callable[[], BinaryIO]:
     def open_stream() -> BinaryIO:
-        return io.BufferedReader(_ChunkStream(iter(vault.open(blob_id))))  # type: ignore[return-value]
+        return io.BufferedReader(_ChunkStream(iter(vault.open(blob_id))))
 
     return open_stream
 

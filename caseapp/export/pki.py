@@ -191,7 +191,7 @@ def _make_ca(key: CertificateIssuerPrivateKeyTypes, names: Names) -> x509.Certif
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False
         )
         .sign(key, hashes.SHA256())
     )

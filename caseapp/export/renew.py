@@ -59,7 +59,7 @@ def newest_stamp_expiry(pdf: bytes) -> datetime | None:
         if found is None:
             return None
         cert = found
-    return cert["tbs_certificate"]["validity"]["not_after"].native  # type: ignore[no-any-return]
+    return cert["tbs_certificate"]["validity"]["not_after"].native
 
 
 def due(

@@ -450,5 +450,5 @@ def signature_timestamp_certificate(signature: Any) -> x509.Certificate | None:
                 and cert.serial_number == sid["serial_number"].native
                 and cert.issuer == sid["issuer"]
             ):
-                return cert  # type: ignore[no-any-return]
+                return cert
     return None

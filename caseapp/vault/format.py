@@ -143,4 +143,4 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[bytes | me
         while chunk := read(size):
             yield chunk
         return
-    yield from stream  # type: ignore[misc]
+    yield from stream

@@ -14,7 +14,7 @@ _TIME = {"type": "datetime-local"}
 
 
 def _choices(vocabulary: dict[str, object]) -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in vocabulary.items()]  # type: ignore[arg-type]
+    return [SelectChoice(code, label) for code, label in vocabulary.items()]
 
 
 class ServiceForm(FlaskForm):
@@ -37,7 +37,7 @@ class CaseForm(ServiceForm):
     counterparty = StringField(_l("Company"), render_kw={"maxlength": 200})
     category = SelectField(
         _l("Problem type"),
-        choices=[SelectChoice(c.code, c.label) for c in CATEGORIES],  # type: ignore[arg-type]
+        choices=[SelectChoice(c.code, c.label) for c in CATEGORIES],
         validate_choice=False,
     )
     amount = StringField(_l("Amount at stake"), render_kw={"inputmode": "decimal"})

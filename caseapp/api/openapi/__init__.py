@@ -61,5 +61,5 @@ def document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-def openapi_document():  # type: ignore[no-untyped-def]
+def openapi_document():
     return jsonify(document())

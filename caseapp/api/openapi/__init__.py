@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Response, jsonify
 
 from caseapp.api import bp
 from caseapp.api.openapi import cases, dossiers, evidence, shares
@@ -61,5 +61,5 @@ def document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-def openapi_document():
+def openapi_document() -> Response:
     return jsonify(document())

@@ -139,9 +139,12 @@ def assess(password: str, user_inputs: Iterable[str] = ()) -> Strength:
 
 
 def _words(value: str) -> list[str]:
-    # "li.ming@example.org" is guessed as "li", "ming", "example" as well as whole.
-    parts = value.lower().replace("@", " ").replace(".", " ").replace("-", " ").split()
-    return [value.lower(), *parts]
+    # "wang.fang@example.org" is guessed as "wangfang", "wang", "fang" as well as whole.
+    value = value.lower()
+    local = value.partition("@")[0]
+    joined = "".join(ch for ch in local if ch.isalnum())
+    parts = value.replace("@", " ").replace(".", " ").replace("-", " ").replace("_", " ").split()
+    return [value, local, joined, *parts]
 
 
 def explain(strength: Strength) -> list[str]:

@@ -304,6 +304,8 @@ def two_factor_page():  # type: ignore[no-untyped-def]
 def regenerate_recovery_codes():  # type: ignore[no-untyped-def]
     g.no_store = True
     user = current_user._get_current_object()
+    if not two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.two_factor"))
     form = CodeForm(prefix="codes")
     if form.validate_on_submit():
         try:
@@ -320,6 +322,8 @@ def regenerate_recovery_codes():  # type: ignore[no-untyped-def]
 @login_required
 def disable_two_factor():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
+    if not two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.two_factor"))
     form = DisableTwoFactorForm(prefix="off")
     if form.validate_on_submit():
         try:

@@ -216,3 +216,12 @@ def test_an_advocate_who_must_enrol_can_still_log_out(client, auth, make_user):
     response = client.post("/logout", data={"csrf_token": token})
     assert response.headers["Location"] == "/login"
     assert client.get("/").headers["Location"].startswith("/login")
+
+
+@pytest.mark.settings(ratelimit_enabled=True, login_rate_limit="3 per minute")
+def test_code_guesses_are_rate_limited(client, auth, enrolled):
+    auth.login()
+    token = csrf_token_from(client.get("/login/code").get_data(as_text=True))
+    answers = [client.post("/login/code", data={"code": "abcdef", "csrf_token": token}).status_code
+               for _ in range(4)]
+    assert answers == [200, 200, 200, 429]

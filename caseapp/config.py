@@ -56,6 +56,9 @@ class Settings:
     ratelimit_enabled: bool = True
     login_rate_limit: str = "10 per minute"
     session_cookie_secure: bool = False
+    # Roles whose accounts must set up two-factor authentication before they can use
+    # anything (see docs/accounts.md); an empty tuple leaves it to each user.
+    two_factor_required_roles: tuple[str, ...] = ("advocate", "admin")
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
@@ -123,6 +126,7 @@ _ENV_FIELDS = {
     "public_url": str,
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
+    "two_factor_required_roles": list,
     "web_runs_jobs": bool,
     "reading_threads": int,
     "dossier_threads": int,
@@ -142,6 +146,15 @@ def _url_list(name: str, value: Any) -> tuple[str, ...]:
         isinstance(url, str) and url.startswith(("http://", "https://")) for url in value
     ):
         raise ConfigError(f"{name} must be a list of http(s) URLs")
+    return tuple(value)
+
+
+def _roles(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    known = ("user", "advocate", "admin")
+    if not isinstance(value, list | tuple) or not all(role in known for role in value):
+        raise ConfigError(f"two_factor_required_roles must be a list of {', '.join(known)}")
     return tuple(value)
 
 
@@ -170,6 +183,8 @@ def load_settings(
     for name in ("tsa_urls", "tsa_accredited"):
         if name in values:
             values[name] = _url_list(name, values[name])
+    if "two_factor_required_roles" in values:
+        values["two_factor_required_roles"] = _roles(values["two_factor_required_roles"])
     if values.get("tsa_url") and not values.get("tsa_urls"):
         values["tsa_urls"] = (values["tsa_url"],)
 

@@ -44,6 +44,9 @@ TEST_SETTINGS: dict[str, Any] = {
     "ratelimit_enabled": False,
     "testing": True,
     "jobs_inline": True,
+    # Most tests log advocates in with a password alone; the tests of the rule that
+    # advocates and admins must enrol a second factor turn it on with @settings.
+    "two_factor_required_roles": (),
 }
 
 

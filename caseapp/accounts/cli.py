@@ -1,13 +1,14 @@
-"""`caseapp user create` and `caseapp token create`."""
+"""`caseapp user create`, `caseapp user 2fa reset` and `caseapp token create`."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from caseapp.accounts import service
+from caseapp.accounts import service, two_factor
 from caseapp.accounts.models import ROLES
 from caseapp.extensions import db
 from caseapp.runtime import runtime
@@ -44,6 +45,31 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created {role} {user.email} (id {user.id})")
+
+
+@user_group.group("2fa")
+def two_factor_group() -> None:
+    """Manage users' second factor."""
+
+
+@two_factor_group.command("reset")
+@click.argument("email")
+@with_appcontext
+def reset_two_factor_command(email: str) -> None:
+    """Remove EMAIL's second factor (operator recovery) and end all their logins.
+
+    They log in with their password alone; an account whose role requires two-factor
+    authentication is asked to enrol again.
+    """
+    user = service.find_user(db.session, email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    had = two_factor.reset(db.session, user)
+    current_app.logger.warning("two-factor authentication reset by an operator for %s", user.email)
+    if had:
+        click.echo(f"two-factor authentication removed for {user.email}; their logins ended")
+    else:
+        click.echo(f"{user.email} had no two-factor authentication; their logins ended")
 
 
 @click.group("token")

@@ -39,3 +39,22 @@ class SettingsForm(FlaskForm):
     display_name = StringField(_l("Your name"))
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
     timezone = StringField(_l("Time zone"))
+
+
+class CodeForm(FlaskForm):
+    """The second login step, confirming enrolment, regenerating recovery codes."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Current password"), validators=[InputRequired()])
+    code = StringField(
+        _l("Code"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )

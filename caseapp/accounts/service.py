@@ -6,6 +6,7 @@ import contextlib
 import functools
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -13,10 +14,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from caseapp.accounts import passwords as passwords_policy
 from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
 from caseapp.database import DbSession, utcnow, write_aside
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords_policy.MIN_LENGTH
 TOKEN_PREFIX = "cat_"  # noqa: S105 - a prefix, not a secret
 SESSION_IDLE_LIMIT = timedelta(days=14)
 # When a login was last seen and a token last used are noted at most this often: each note
@@ -39,7 +41,11 @@ class EmailTaken(AccountError):
 
 
 class WeakPassword(AccountError):
-    """The password is too short."""
+    """The password is too short or too easy to guess; `strength` says why."""
+
+    def __init__(self, message: str, strength: passwords_policy.Strength) -> None:
+        super().__init__(message)
+        self.strength = strength
 
 
 class InvalidRole(AccountError):
@@ -59,10 +65,15 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+def check_password_strength(password: str, user_inputs: Iterable[str] = ()) -> None:
+    """Refuse a password shorter than MIN_PASSWORD_LENGTH or easy to guess.
+
+    `user_inputs` (the email, the name) count as known to an attacker.
+    """
+    strength = passwords_policy.assess(password, user_inputs)
+    if not strength.acceptable:
+        why = "; ".join(passwords_policy.REASONS_EN[reason] for reason in strength.reasons)
+        raise WeakPassword(f"password refused: {why}", strength)
 
 
 def find_user(session: DbSession, email: str) -> User | None:
@@ -87,7 +98,7 @@ def create_user(
         raise InvalidRole(f"role must be one of {', '.join(ROLES)}")
     if "@" not in email or len(email) > 254:
         raise AccountError("not a valid email address")
-    check_password_strength(password)
+    check_password_strength(password, (email, display_name))
     if find_user(session, email) is not None:
         raise EmailTaken(f"an account with {email} already exists")
     user = User(
@@ -166,6 +177,19 @@ def end_session(session: DbSession, secret: str | None) -> None:
         session.execute(delete(LoginSession).where(LoginSession.id == _digest(secret)))
 
 
+def end_other_sessions(session: DbSession, user: User) -> None:
+    """End every login session of the user but the one this request runs in."""
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if user.current_session_id:
+        query = query.where(LoginSession.id != _digest(user.current_session_id))
+    session.execute(query)
+
+
+def end_all_sessions(session: DbSession, user: User) -> None:
+    """End every login session of the user, wherever its cookie is."""
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
 def change_password(
     session: DbSession, passwords: PasswordHasher, user: User, current: str, new: str
 ) -> str:
@@ -174,7 +198,7 @@ def change_password(
         passwords.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError) as exc:
         raise WrongPassword("current password is wrong") from exc
-    check_password_strength(new)
+    check_password_strength(new, (user.email, user.display_name))
     user.password_hash = passwords.hash(new)
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     return start_session(session, user)

@@ -1,14 +1,26 @@
-"""Register, log in, log out, change password, personal settings."""
+"""Register, log in (with a second step when two-factor is on), log out, change
+password, personal settings, two-factor enrolment."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import time
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from caseapp.accounts import service
-from caseapp.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, SettingsForm
+from caseapp.accounts import passwords, service, two_factor
+from caseapp.accounts.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    DisableTwoFactorForm,
+    LoginForm,
+    RegisterForm,
+    SettingsForm,
+)
 from caseapp.extensions import db, limiter
 from caseapp.forms import ActionForm
 from caseapp.i18n import LANGUAGE_COOKIE, LOCALES
@@ -17,16 +29,68 @@ from caseapp.timezones import UnknownZone, default_zone_for, zone
 
 bp = Blueprint("accounts", __name__)
 
+# Between a right password and a right code, the browser's signed session holds who is
+# logging in and until when; nothing else is granted meanwhile.
+PENDING_KEY = "two_factor_pending"
+PENDING_SECONDS = 5 * 60
+# What an account that must enrol may still reach before it has: the page to enrol,
+# logging out and the language switch. The API authenticates by token, not by this login.
+ENROLMENT_OPEN = {
+    "static",
+    "accounts.two_factor",
+    "accounts.logout",
+    "accounts.choose_language",
+}
+
 
 def _login_limit() -> str:
     return runtime().settings.login_rate_limit
 
 
+def _pending_key() -> str:
+    # Code guesses are limited per account as well as per address.
+    pending = session.get(PENDING_KEY)
+    return f"2fa:{pending.get('user')}" if isinstance(pending, dict) else "2fa:none"
+
+
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would make phishing links look like ours.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("cases.dashboard")
+    """`target` when it is a plain path on this site, else the dashboard.
+
+    An open redirect makes phishing links look like ours, and browsers are lenient:
+    they drop tabs and newlines inside URLs and read a backslash as a slash, so
+    `/<TAB>/evil.example` or `/\\evil.example` lead off-site, and a newline in a
+    Location header is an error. So: a path starting with one slash, no `//` or
+    backslash, no control character, before or after percent-decoding, no scheme or host.
+    """
+    fallback = url_for("cases.dashboard")
+    if not target or not target.startswith("/"):
+        return fallback
+    for text in (target, unquote(target)):
+        if "//" in text or "\\" in text or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+            return fallback
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return fallback
+    return fallback if parts.scheme or parts.netloc else target
+
+
+def _must_enrol(user: Any) -> bool:
+    """Whether the instance requires a second factor of this user's role and it has none."""
+    return (
+        user.role in runtime().settings.two_factor_required_roles
+        and not two_factor.is_enrolled(user)
+    )
+
+
+@bp.before_app_request
+def _require_enrolment() -> WerkzeugResponse | None:
+    # Until an account whose role requires it has enrolled, every page leads to enrolment.
+    if request.endpoint in ENROLMENT_OPEN or request.path.startswith("/api/"):
+        return None
+    if current_user.is_authenticated and _must_enrol(current_user):
+        return redirect(url_for("accounts.two_factor"))
+    return None
 
 
 def _begin(user: service.User, target: str) -> WerkzeugResponse:
@@ -35,6 +99,9 @@ def _begin(user: service.User, target: str) -> WerkzeugResponse:
     db.session.commit()
     session.clear()
     login_user(user)
+    if _must_enrol(user):
+        flash(_("Your account needs two-factor authentication: set it up to continue."), "info")
+        target = url_for("accounts.two_factor")
     response = redirect(target)
     if user.locale in LOCALES:
         response.set_cookie(
@@ -63,7 +130,10 @@ def register():  # type: ignore[no-untyped-def]
             )
         except service.AccountError as exc:
             db.session.rollback()
-            form.email.errors = [*form.email.errors, _account_message(exc)]
+            if isinstance(exc, service.WeakPassword):
+                form.password.errors = [*form.password.errors, *_account_errors(exc)]
+            else:
+                form.email.errors = [*form.email.errors, *_account_errors(exc)]
         else:
             response = _begin(user, url_for("cases.dashboard"))
             flash(_("Welcome! Open your first case to start keeping the record."), "success")
@@ -84,14 +154,59 @@ def login():  # type: ignore[no-untyped-def]
         if user is None:
             db.session.rollback()
             flash(_("Wrong email or password."), "error")
+        elif two_factor.is_enrolled(user):
+            db.session.commit()  # authenticate may have rehashed the password
+            session.clear()
+            session[PENDING_KEY] = {
+                "user": user.id,
+                "until": time.time() + PENDING_SECONDS,
+                "next": _safe_next(request.args.get("next")),
+            }
+            return redirect(url_for("accounts.login_code"))
         else:
             return _begin(user, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
 
+def _pending_user() -> service.User | None:
+    """Who passed the password step less than PENDING_SECONDS ago, if anyone."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or not float(pending.get("until", 0)) > time.time():
+        return None
+    user = db.session.get(service.User, str(pending.get("user")))
+    return user if user is not None and two_factor.is_enrolled(user) else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_pending_key)
+def login_code():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("cases.dashboard"))
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            used = two_factor.verify(db.session, user, form.code.data or "")
+        except two_factor.InvalidCode:
+            form.code.errors = [*form.code.errors, _invalid_code()]
+        else:
+            response = _begin(user, _safe_next(session.get(PENDING_KEY, {}).get("next")))
+            if used == "recovery":
+                left = two_factor.remaining_recovery_codes(db.session, user)
+                flash(_("You used a recovery code; %(count)d left.", count=left), "warning")
+            return response
+    return render_template("accounts/login_code.html", form=form)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
     form = ActionForm()
+    session.pop(PENDING_KEY, None)
     if form.validate_on_submit() and current_user.is_authenticated:
         service.end_session(db.session, current_user.current_session_id)
         db.session.commit()
@@ -118,7 +233,12 @@ def settings():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, password_form=password_form)
+    return render_template(
+        "accounts/settings.html",
+        form=form,
+        password_form=password_form,
+        two_factor_on=two_factor.is_enrolled(current_user),
+    )
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -137,14 +257,101 @@ def change_password():  # type: ignore[no-untyped-def]
             )
         except service.AccountError as exc:
             db.session.rollback()
-            password_form.new.errors = [*password_form.new.errors, _account_message(exc)]
+            password_form.new.errors = [*password_form.new.errors, *_account_errors(exc)]
         else:
             db.session.commit()
             session.clear()
             login_user(current_user._get_current_object())
             flash(_("Password changed. Every other login has been ended."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, password_form=password_form), 422
+    return render_template(
+        "accounts/settings.html",
+        form=form,
+        password_form=password_form,
+        two_factor_on=two_factor.is_enrolled(current_user),
+    ), 422
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@login_required
+def two_factor_page():  # type: ignore[no-untyped-def]
+    g.no_store = True  # the secret and the codes stay out of caches
+    user = current_user._get_current_object()
+    if two_factor.is_enrolled(user):
+        return _manage_page(user)
+    secret = two_factor.start_enrolment(db.session, user)
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_enrolment(db.session, user, form.code.data or "")
+        except two_factor.InvalidCode:
+            form.code.errors = [*form.code.errors, _invalid_code()]
+        else:
+            done = _("Two-factor authentication is on. Every other login has been ended.")
+            flash(done, "success")
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    uri = two_factor.provisioning_uri(user, secret, runtime().settings.organisation)
+    return render_template(
+        "accounts/two_factor_enrol.html",
+        form=form,
+        secret=secret,
+        qr_code=two_factor.qr_code_data_uri(uri),
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+@login_required
+def regenerate_recovery_codes():  # type: ignore[no-untyped-def]
+    g.no_store = True
+    user = current_user._get_current_object()
+    if not two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.two_factor"))
+    form = CodeForm(prefix="codes")
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.regenerate_recovery_codes(db.session, user, form.code.data or "")
+        except two_factor.TwoFactorError:
+            form.code.errors = [*form.code.errors, _invalid_code()]
+        else:
+            flash(_("New recovery codes made; the old ones no longer work."), "success")
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    return _manage_page(user, codes_form=form)
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+@login_required
+def disable_two_factor():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    if not two_factor.is_enrolled(user):
+        return redirect(url_for("accounts.two_factor"))
+    form = DisableTwoFactorForm(prefix="off")
+    if form.validate_on_submit():
+        try:
+            password, code = form.password.data or "", form.code.data or ""
+            two_factor.disable(db.session, runtime().passwords, user, password, code)
+        except service.WrongPassword:
+            form.password.errors = [*form.password.errors, _("The current password is wrong.")]
+        except two_factor.TwoFactorError:
+            form.code.errors = [*form.code.errors, _invalid_code()]
+        else:
+            flash(_("Two-factor authentication is off. Every other login has been ended."), "info")
+            return redirect(url_for("accounts.two_factor"))
+    return _manage_page(user, off_form=form)
+
+
+def _manage_page(
+    user: service.User,
+    codes_form: CodeForm | None = None,
+    off_form: DisableTwoFactorForm | None = None,
+) -> tuple[str, int]:
+    """The page of an enrolled user: recovery codes left, new codes, turning it off."""
+    failed = codes_form is not None or off_form is not None
+    return render_template(
+        "accounts/two_factor.html",
+        remaining=two_factor.remaining_recovery_codes(db.session, user),
+        codes_form=codes_form or CodeForm(prefix="codes"),
+        off_form=off_form or DisableTwoFactorForm(prefix="off"),
+    ), (422 if failed else 200)
 
 
 @bp.route("/language/<locale>", methods=["POST"])
@@ -161,11 +368,16 @@ def choose_language(locale: str):  # type: ignore[no-untyped-def]
     return response
 
 
-def _account_message(exc: service.AccountError) -> str:
+def _invalid_code() -> str:
+    return _("This code is not valid or was used already.")
+
+
+def _account_errors(exc: service.AccountError) -> list[str]:
+    if isinstance(exc, service.WeakPassword):
+        return passwords.explain(exc.strength)
     messages = {
         service.EmailTaken: _("An account with this email already exists."),
-        service.WeakPassword: _("The password must be at least 10 characters."),
         service.WrongPassword: _("The current password is wrong."),
         service.InvalidRole: _("Unknown role."),
     }
-    return messages.get(type(exc), _("This email address is not valid."))
+    return [messages.get(type(exc), _("This email address is not valid."))]

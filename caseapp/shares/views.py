@@ -23,6 +23,7 @@ from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
 from caseapp.accounts import service as accounts
+from caseapp.accounts.passwords import explain as explain_password
 from caseapp.cases.models import Case
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE
 from caseapp.custody import log as custody
@@ -395,11 +396,15 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 locale=form.locale.data,
                 timezone=default_zone_for(form.locale.data),
             )
-        except accounts.AccountError:
+        except accounts.AccountError as exc:
             db.session.rollback()
             form.password.errors = [
                 *form.password.errors,
-                _("The password must be at least 10 characters."),
+                *(
+                    explain_password(exc.strength)
+                    if isinstance(exc, accounts.WeakPassword)
+                    else [_("An account with this email already exists.")]
+                ),
             ]
         else:
             accounts.start_session(db.session, advocate)

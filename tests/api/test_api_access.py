@@ -1,8 +1,14 @@
-"""Someone else's case is a 404 on every route, for every method: ids cannot be probed."""
+"""Someone else's case is a 404 on every route, for every method: ids cannot be probed.
+And the API answers to bearer tokens alone: a browser halfway through a two-factor login
+gets 401, a token works the same with two-factor on or still to be enrolled."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
+
+from caseapp.accounts import two_factor
+from caseapp.extensions import db
 
 ROUTES = [
     ("GET", "/api/v1/cases/{case}"),
@@ -51,3 +57,39 @@ def test_event_of_another_case_is_404_through_my_case(api, strangers_case):
     }).get_json()["id"]
     _, event_id = strangers_case
     assert api.get(f"/api/v1/cases/{my_case}/events/{event_id}").status_code == 404
+
+
+# -- the second factor: the API answers to tokens, never to a half-finished login ----
+
+@pytest.fixture
+def own_case_with_two_factor(api, user):
+    """The complainant's own case; they have two-factor on."""
+    case_id = api.post("/api/v1/cases", json={
+        "title": "我的案件", "counterparty": "X", "category": "other"}).get_json()["id"]
+    event_id = api.post(f"/api/v1/cases/{case_id}/events", json={
+        "occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "记录"}).get_json()["id"]
+    secret = two_factor.start_enrolment(db.session, user)
+    two_factor.confirm_enrolment(db.session, user, pyotp.TOTP(secret).now())
+    return case_id, event_id
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+def test_a_browser_between_password_and_code_gets_401(client, auth, own_case_with_two_factor, method, route):
+    case_id, event_id = own_case_with_two_factor
+    assert auth.login().headers["Location"] == "/login/code"
+    response = client.open(route.format(case=case_id, event=event_id), method=method, json={})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_a_token_works_the_same_with_two_factor_on(api, own_case_with_two_factor):
+    case_id, _ = own_case_with_two_factor
+    assert api.get(f"/api/v1/cases/{case_id}").status_code == 200
+    assert api.get("/api/v1/cases").status_code == 200
+
+
+@pytest.mark.settings(two_factor_required_roles=("user",))
+def test_a_token_works_before_the_required_enrolment(client, auth, api, user):
+    assert auth.login().headers["Location"] == "/account/two-factor"
+    assert client.get("/cases").headers["Location"] == "/account/two-factor"
+    assert api.get("/api/v1/cases").status_code == 200

@@ -5,29 +5,45 @@ here fails `test_every_route_about_a_case_is_in_the_matrix` until someone decide
 who may use it.
 
 Visitors, in the order each row lists them: someone with no account and no link,
-a browser holding an open link share, an advocate nothing is shared with, an
-advocate whose share expired, one whose share was revoked, the advocate with an
-open share (originals not allowed), and the complainant who owns the case. They
-take their turn in that order, so the owner's own changes (delete, revoke) come last.
+someone who typed the owner's password but not the code of their second factor
+("pending": they must get exactly what the first visitor gets), a browser holding an
+open link share, an advocate nothing is shared with, an admin who has not enrolled the
+second factor their role requires ("unenrolled": every page sends them to enrolment,
+the API answers their token as anyone's), an advocate whose share expired, one whose
+share was revoked, the advocate with an open share (originals not allowed), and the
+complainant who owns the case (with two-factor on). They take their turn in that
+order, so the owner's own changes (delete, revoke) come last.
+
+The two-factor routes are in the matrix too: only the pending visitor reaches the
+code step, and only accounts reach enrolment.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from caseapp.accounts import service as accounts
+from caseapp.accounts import two_factor
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares import service
+from tests.conftest import PASSWORD
 from tests.shares.conftest import csrf_token, expire, login_client
 
-ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "owner")
+ROLES = (
+    "anonymous", "pending", "link", "stranger", "unenrolled", "expired", "revoked", "advocate",
+    "owner",
+)
+# Admins must enrol a second factor here; the advocates in this matrix need not.
+pytestmark = pytest.mark.settings(two_factor_required_roles=("admin",))
 
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {
@@ -55,67 +71,74 @@ NOT_ABOUT_A_CASE = {
 
 L = 302  # sent to log in
 # fmt: off
-#                                      anon link strg expd rvkd advc ownr
+#                                     anon pend link strg unen expd rvkd advc ownr
 EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the case and its contacts, on the web
-    ("GET", "cases.show"):                (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "cases.edit"):                (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit"):               (  L,   L, 404, 404, 404, 403, 302),
-    ("GET", "cases.new_contact"):         (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.new_contact"):        (  L,   L, 404, 404, 404, 403, 200),
-    ("GET", "cases.edit_contact"):        (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit_contact"):       (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.follow_up_done"):     (  L,   L, 404, 404, 404, 403, 302),
-    ("POST", "cases.delete_contact"):     (  L,   L, 404, 404, 404, 403, 302),
+    ("GET", "cases.show"):                (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("GET", "cases.edit"):                (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("POST", "cases.edit"):               (  L,   L,   L, 404,   L, 404, 404, 403, 302),
+    ("GET", "cases.new_contact"):         (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("POST", "cases.new_contact"):        (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("GET", "cases.edit_contact"):        (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("POST", "cases.edit_contact"):       (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("POST", "cases.follow_up_done"):     (  L,   L,   L, 404,   L, 404, 404, 403, 302),
+    ("POST", "cases.delete_contact"):     (  L,   L,   L, 404,   L, 404, 404, 403, 302),
     # evidence, on the web
-    ("POST", "evidence.upload"):          (  L,   L, 404, 404, 404, 403, 303),
-    ("GET", "evidence.show"):             (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 403, 200),
-    ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.reading_state"):    (  L, 200, 404, 404, 404, 200, 200),
+    ("POST", "evidence.upload"):          (  L,   L,   L, 404,   L, 404, 404, 403, 303),
+    ("GET", "evidence.show"):             (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("GET", "evidence.original"):         (  L,   L, 403, 404,   L, 404, 404, 403, 200),
+    ("GET", "evidence.rendition"):        (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("GET", "evidence.search"):           (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("GET", "evidence.reading_state"):    (  L,   L, 200, 404,   L, 404, 404, 200, 200),
     # sharing, comments, review, on the web
-    ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 403, 422),
-    ("POST", "shares.revoke"):            (  L,   L, 404, 404, 404, 403, 302),
-    ("POST", "shares.comment"):           (  L,   L, 404, 404, 404, 302, 302),
-    ("POST", "shares.review"):            (  L,   L, 404, 404, 404, 302, 403),
-    ("GET", "shares.dashboard"):          (  L,   L, 200, 200, 200, 200, 200),
-    ("GET", "shares.open_link"):          (302, 302, 302, 302, 302, 302, 302),
-    ("GET", "shares.invite"):             (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "shares.invite"):            (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "shares.new"):                (  L,   L,   L, 404,   L, 404, 404, 403, 200),
+    ("POST", "shares.create"):            (  L,   L,   L, 404,   L, 404, 404, 403, 422),
+    ("POST", "shares.revoke"):            (  L,   L,   L, 404,   L, 404, 404, 403, 302),
+    ("POST", "shares.comment"):           (  L,   L,   L, 404,   L, 404, 404, 302, 302),
+    ("POST", "shares.review"):            (  L,   L,   L, 404,   L, 404, 404, 302, 403),
+    ("GET", "shares.dashboard"):          (  L,   L,   L, 200,   L, 200, 200, 200, 200),
+    ("GET", "shares.open_link"):          (302, 302, 302, 302,   L, 302, 302, 302, 302),
+    ("GET", "shares.invite"):             (200, 200, 200, 200,   L, 200, 200, 200, 200),
+    ("POST", "shares.invite"):            (200, 200, 200, 200,   L, 200, 200, 200, 200),
     # the API: no bearer token is 401, whatever cookie the browser holds
-    ("GET", "api.get_case"):              (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_case"):         (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.list_events"):           (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.log_event"):            (401, 401, 404, 404, 404, 403, 201),
-    ("GET", "api.get_event"):             (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_event"):        (401, 401, 404, 404, 404, 403, 200),
-    ("DELETE", "api.delete_event"):       (401, 401, 404, 404, 404, 403, 204),
-    ("POST", "api.add_evidence"):         (401, 401, 404, 404, 404, 403, 415),
-    ("GET", "api.list_case_evidence"):    (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.get_evidence"):          (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.evidence_content"):      (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.evidence_text"):         (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.case_custody"):          (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.list_comments"):         (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.add_comment"):          (401, 401, 404, 404, 404, 201, 201),
-    ("GET", "api.list_shares"):           (401, 401, 404, 404, 404, 403, 200),
-    ("POST", "api.create_share"):         (401, 401, 404, 404, 404, 403, 201),
-    ("PATCH", "api.review_share"):        (401, 401, 404, 404, 404, 200, 403),
-    ("DELETE", "api.revoke_share"):       (401, 401, 404, 404, 404, 403, 204),
-    ("GET", "api.shared_with_me"):        (401, 401, 200, 200, 200, 200, 200),
+    ("GET", "api.get_case"):              (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_case"):         (401, 401, 401, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.list_events"):           (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.log_event"):            (401, 401, 401, 404, 404, 404, 404, 403, 201),
+    ("GET", "api.get_event"):             (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_event"):        (401, 401, 401, 404, 404, 404, 404, 403, 200),
+    ("DELETE", "api.delete_event"):       (401, 401, 401, 404, 404, 404, 404, 403, 204),
+    ("POST", "api.add_evidence"):         (401, 401, 401, 404, 404, 404, 404, 403, 415),
+    ("GET", "api.list_case_evidence"):    (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_evidence"):          (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.evidence_content"):      (401, 401, 401, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.evidence_text"):         (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.case_custody"):          (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.list_comments"):         (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.add_comment"):          (401, 401, 401, 404, 404, 404, 404, 201, 201),
+    ("GET", "api.list_shares"):           (401, 401, 401, 404, 404, 404, 404, 403, 200),
+    ("POST", "api.create_share"):         (401, 401, 401, 404, 404, 404, 404, 403, 201),
+    ("PATCH", "api.review_share"):        (401, 401, 401, 404, 404, 404, 404, 200, 403),
+    ("DELETE", "api.revoke_share"):       (401, 401, 401, 404, 404, 404, 404, 403, 204),
+    ("GET", "api.shared_with_me"):        (401, 401, 401, 200, 200, 200, 200, 200, 200),
     # dossiers (a queued one: downloads wait for the build, advocates may not take one away)
-    ("GET", "export.index"):              (  L, 200, 404, 404, 404, 200, 200),
-    ("POST", "export.index"):             (  L, 403, 404, 404, 404, 403, 200),
-    ("GET", "export.status"):             (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "export.download"):           (  L, 403, 404, 404, 404, 403, 409),
-    ("POST", "export.verify"):            (  L, 409, 404, 404, 404, 409, 409),
-    ("POST", "api.request_dossier"):      (401, 401, 404, 404, 404, 403, 422),
-    ("GET", "api.list_case_dossiers"):    (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.get_dossier"):           (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.dossier_pdf"):           (401, 401, 404, 404, 404, 403, 409),
-    ("GET", "api.dossier_bundle"):        (401, 401, 404, 404, 404, 403, 409),
+    ("GET", "export.index"):              (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("POST", "export.index"):             (  L,   L, 403, 404,   L, 404, 404, 403, 200),
+    ("GET", "export.status"):             (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("GET", "export.download"):           (  L,   L, 403, 404,   L, 404, 404, 403, 409),
+    ("POST", "export.verify"):            (  L,   L, 409, 404,   L, 404, 404, 409, 409),
+    ("POST", "api.request_dossier"):      (401, 401, 401, 404, 404, 404, 404, 403, 422),
+    ("GET", "api.list_case_dossiers"):    (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_dossier"):           (401, 401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.dossier_pdf"):           (401, 401, 401, 404, 404, 404, 404, 403, 409),
+    ("GET", "api.dossier_bundle"):        (401, 401, 401, 404, 404, 404, 404, 403, 409),
+    # the second factor: the code step, enrolment, new recovery codes, turning it off
+    ("GET", "accounts.login_code"):       (  L, 200,   L,   L,   L,   L,   L,   L,   L),
+    ("POST", "accounts.login_code"):      (  L, 200,   L,   L,   L,   L,   L,   L,   L),
+    ("GET", "accounts.two_factor"):       (  L,   L,   L, 200, 200, 200, 200, 200, 200),
+    ("POST", "accounts.two_factor"):      (  L,   L,   L, 422, 422, 422, 422, 422, 200),
+    ("POST", "accounts.regenerate_recovery_codes"): (L, L, L, 302, 302, 302, 302, 302, 422),
+    ("POST", "accounts.disable_two_factor"): (L, L, L, 302, 302, 302, 302, 302, 422),
 }
 # fmt: on
 
@@ -152,13 +175,45 @@ class World:
     args_for: dict[str, dict[str, str]]
 
 
-def _account(app: Flask, email: str) -> Visitor:
+def _account(app: Flask, email: str, form_page: str = "/account") -> Visitor:
     user = accounts.find_user(db.session, email)
     assert user is not None
     bearer = accounts.create_token(db.session, user)
     db.session.commit()
     client = login_client(app, email)
-    return Visitor(client, csrf_token(client, "/account"), bearer)
+    return Visitor(client, csrf_token(client, form_page), bearer)
+
+
+def _enrolled_owner(app: Flask, email: str) -> tuple[Visitor, Visitor]:
+    """The owner, enrolled in two-factor and fully logged in; and a browser that typed
+    the owner's password but not yet a code."""
+    owner = accounts.find_user(db.session, email)
+    assert owner is not None
+    secret = two_factor.start_enrolment(db.session, owner)
+    totp = pyotp.TOTP(secret)
+    two_factor.confirm_enrolment(db.session, owner, totp.now())
+    bearer = accounts.create_token(db.session, owner)
+    db.session.commit()
+
+    def password_step() -> FlaskClient:
+        client = app.test_client()
+        answer = client.post("/login", data={
+            "email": email, "password": PASSWORD, "csrf_token": csrf_token(client, "/login"),
+        })
+        assert answer.headers["Location"] == "/login/code"
+        return client
+
+    logged_in = password_step()
+    answer = logged_in.post("/login/code", data={
+        "code": totp.at(time.time() + totp.interval),  # the next step's: enrolment took this one
+        "csrf_token": csrf_token(logged_in, "/login/code"),
+    })
+    assert answer.status_code == 302, "code step failed"
+    pending = password_step()
+    return (
+        Visitor(logged_in, csrf_token(logged_in, "/account"), bearer),
+        Visitor(pending, csrf_token(pending, "/login/code"), None),
+    )
 
 
 @pytest.fixture
@@ -166,6 +221,7 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
     case = dossier_case["case"]
     for email in ("stranger@ngo.example.org", "expired@law.example.org", "revoked@law.example.org"):
         make_user(email, role="advocate")
+    make_user("admin@caseapp.example.org", role="admin")
     open_share = share_with(case, advocate_email=advocate.email).share
     expire(share_with(case, advocate_email="expired@law.example.org").share)
     revoked = share_with(case, advocate_email="revoked@law.example.org").share
@@ -183,14 +239,17 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
     link_browser = app.test_client()
     assert link_browser.get(f"/s/{link_token}").status_code == 302
     anonymous = app.test_client()
+    owner, pending = _enrolled_owner(app, case.owner.email)
     visitors = {
         "anonymous": Visitor(anonymous, csrf_token(anonymous, "/login"), None),
+        "pending": pending,
         "link": Visitor(link_browser, csrf_token(link_browser, "/login"), None),
         "stranger": _account(app, "stranger@ngo.example.org"),
+        "unenrolled": _account(app, "admin@caseapp.example.org", form_page="/account/two-factor"),
         "expired": _account(app, "expired@law.example.org"),
         "revoked": _account(app, "revoked@law.example.org"),
         "advocate": _account(app, advocate.email),
-        "owner": _account(app, case.owner.email),
+        "owner": owner,
     }
     args = {
         "case_id": case.id,

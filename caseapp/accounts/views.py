@@ -1,25 +1,31 @@
-"""Register, log in, log out, change password, personal settings."""
+"""Register, log in, log out, change password, personal settings and API tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from caseapp.accounts import service
-from caseapp.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, SettingsForm
-from caseapp.extensions import db, limiter
+from caseapp.accounts import service, tokens
+from caseapp.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+    SettingsForm,
+    TokenForm,
+)
+from caseapp.database import utcnow
+from caseapp.extensions import db
 from caseapp.forms import ActionForm
 from caseapp.i18n import LANGUAGE_COOKIE, LOCALES
+from caseapp.pagination import MAX_LIMIT
 from caseapp.runtime import runtime
+from caseapp.throttle import Throttled, address_key
+from caseapp.throttle.web import throttled_page
 from caseapp.timezones import UnknownZone, default_zone_for, zone
 
 bp = Blueprint("accounts", __name__)
-
-
-def _login_limit() -> str:
-    return runtime().settings.login_rate_limit
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,6 +58,10 @@ def register():  # type: ignore[no-untyped-def]
         form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
     if form.validate_on_submit():
         try:
+            runtime().throttle.check("register", address=address_key(request.remote_addr))
+        except Throttled as exc:
+            return throttled_page("accounts/register.html", exc, form=form)
+        try:
             user = service.create_user(
                 db.session,
                 runtime().passwords,
@@ -72,12 +82,20 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        # Counted before the password is looked at, and refused without looking at it.
+        attempt = {
+            "account": service.normalise_email(form.email.data or ""),
+            "address": address_key(request.remote_addr),
+        }
+        try:
+            runtime().throttle.check("login", **attempt)
+        except Throttled as exc:
+            return throttled_page("accounts/login.html", exc, form=form)
         user = service.authenticate(
             db.session, runtime().passwords, form.email.data or "", form.password.data or ""
         )
@@ -85,8 +103,10 @@ def login():  # type: ignore[no-untyped-def]
             db.session.rollback()
             flash(_("Wrong email or password."), "error")
         else:
+            runtime().throttle.succeeded("login", **attempt)
             return _begin(user, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
+
 
 
 @bp.route("/logout", methods=["POST"])
@@ -118,7 +138,7 @@ def settings():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, password_form=password_form)
+    return _settings_page(form=form, password_form=password_form)
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -134,6 +154,7 @@ def change_password():  # type: ignore[no-untyped-def]
                 current_user,
                 password_form.current.data or "",
                 password_form.new.data or "",
+                revoke_tokens=runtime().settings.password_change_revokes_tokens,
             )
         except service.AccountError as exc:
             db.session.rollback()
@@ -142,9 +163,66 @@ def change_password():  # type: ignore[no-untyped-def]
             db.session.commit()
             session.clear()
             login_user(current_user._get_current_object())
-            flash(_("Password changed. Every other login has been ended."), "success")
+            if runtime().settings.password_change_revokes_tokens:
+                message = _("Password changed. Every other login has ended, every API token too.")
+            else:
+                message = _("Password changed. Every other login has been ended.")
+            flash(message, "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, password_form=password_form), 422
+    return _settings_page(form=form, password_form=password_form, status=422)
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    token_form = TokenForm(prefix="token")
+    if not token_form.validate_on_submit():
+        return _settings_page(token_form=token_form, status=422)
+    issued = tokens.create_token(
+        db.session,
+        current_user,
+        name=token_form.name.data or "",
+        expires_at=tokens.expiry_after(token_form.expires_in_days()),
+    )
+    db.session.commit()
+    g.no_store = True  # the page holds the token: no cache may keep it
+    return _settings_page(new_token=issued)
+
+
+@bp.route("/account/tokens/<token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: str):  # type: ignore[no-untyped-def]
+    try:
+        token = tokens.owned_token(db.session, current_user, token_id)
+    except tokens.TokenNotFound:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        tokens.revoke_token(db.session, token)
+        db.session.commit()
+        flash(_("Token “%(name)s” revoked. It no longer works.", name=token.name), "success")
+    return redirect(url_for("accounts.settings", _anchor="tokens"))
+
+
+def _settings_page(
+    *,
+    form: SettingsForm | None = None,
+    password_form: ChangePasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: tokens.IssuedToken | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """/account: settings, password and API tokens, each form as submitted or fresh."""
+    return render_template(
+        "accounts/settings.html",
+        form=form or SettingsForm(obj=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(prefix="pw", formdata=None),
+        token_form=token_form or TokenForm(prefix="token", formdata=None),
+        api_tokens=tokens.user_tokens(
+            db.session, current_user, limit=MAX_LIMIT, cursor=None
+        ).items,
+        new_token=new_token,
+        now=utcnow(),
+    ), status
 
 
 @bp.route("/language/<locale>", methods=["POST"])

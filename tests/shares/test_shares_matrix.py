@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from caseapp.accounts import service as accounts
+from caseapp.accounts import tokens
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
@@ -155,7 +156,7 @@ class World:
 def _account(app: Flask, email: str) -> Visitor:
     user = accounts.find_user(db.session, email)
     assert user is not None
-    bearer = accounts.create_token(db.session, user)
+    bearer = tokens.create_token(db.session, user, name="tests").secret
     db.session.commit()
     client = login_client(app, email)
     return Visitor(client, csrf_token(client, "/account"), bearer)

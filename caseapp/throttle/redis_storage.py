@@ -1,13 +1,14 @@
 """Throttle counters in Redis (setting `throttle_storage = "redis"`, with `redis_url`).
 
 Each counter is a hash {attempts, last} that expires `forget_seconds` after its last
-attempt, so Redis prunes by itself. Deciding and counting is one Lua script, which
-Redis runs atomically: no two workers can both take the last free attempt.
+attempt, so Redis prunes by itself (the script also forgets by the time it is given, as
+the database backend does, so both follow the caller's clock). Deciding and counting is
+one Lua script, which Redis runs atomically: no two workers can both take the last free
+attempt.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 import redis
@@ -22,6 +23,10 @@ local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
 local now = tonumber(ARGV[1])
 local free, base, cap = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local forget = tonumber(ARGV[5])
+if now - last >= forget then
+  attempts = 0
+end
 if attempts >= free then
   local ready = last + math.min(cap, base * 2 ^ math.min(attempts - free, 62))
   if now < ready then
@@ -29,7 +34,7 @@ if attempts >= free then
   end
 end
 redis.call('HSET', KEYS[1], 'attempts', attempts + 1, 'last', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], math.ceil(forget * 1000))
 return '0'
 """
 
@@ -62,7 +67,7 @@ class RedisStorage:
                 policy.free,
                 policy.base_seconds,
                 policy.max_seconds,
-                math.ceil(policy.forget_seconds * 1000),
+                policy.forget_seconds,
             ],
         )
         return float(wait)

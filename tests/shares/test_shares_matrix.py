@@ -52,6 +52,12 @@ NOT_ABOUT_A_CASE = {
     ("GET", "api.list_cases"),
     ("POST", "api.open_case"),
     ("GET", "api.openapi_document"),
+    # API tokens are the user's own (tests/accounts, tests/api/test_api_tokens.py).
+    ("POST", "accounts.create_token"),
+    ("POST", "accounts.revoke_token"),
+    ("GET", "api.list_tokens"),
+    ("POST", "api.create_token"),
+    ("DELETE", "api.revoke_token"),
 }
 
 L = 302  # sent to log in

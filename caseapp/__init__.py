@@ -14,11 +14,12 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
 from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
-from caseapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from caseapp.extensions import babel, csrf, db, login_manager, migrate
 from caseapp.request_body import BoundedRequest
 from caseapp.runtime import Runtime
 from caseapp.vault.references import ReferenceRegistry
@@ -40,12 +41,19 @@ def create_app(
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.request_class = BoundedRequest  # chunked bodies over the limit are refused, not cut
     app.config.update(settings.flask_config)
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of
+        # X-Forwarded-For; without any, those headers are the client's own words and
+        # ignored, or anyone could pick the address the throttle counts.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
 
     _import_models()
     _init_extensions(app)
     app.extensions["caseapp"] = _build_runtime(settings)
     _register_blob_references(app.extensions["caseapp"].blob_references)
+    _init_throttle(app, settings)
 
     from caseapp import web
     from caseapp.cli import register_commands
@@ -76,6 +84,14 @@ def _init_jobs(app: Flask, settings: Settings) -> None:
         app.before_request(runner.start)
 
 
+def _init_throttle(app: Flask, settings: Settings) -> None:
+    from caseapp.throttle import build_throttle
+
+    with app.app_context():
+        engine = db.engine
+    app.extensions["caseapp"].throttle = build_throttle(settings, engine)
+
+
 def _import_models() -> None:
     # Every model must be imported before Alembic compares metadata with the database.
     import caseapp.accounts.models
@@ -84,7 +100,8 @@ def _import_models() -> None:
     import caseapp.evidence.models
     import caseapp.export.models
     import caseapp.jobs.models
-    import caseapp.shares.models  # noqa: F401
+    import caseapp.shares.models
+    import caseapp.throttle.models  # noqa: F401
 
 
 def _build_runtime(settings: Settings) -> Runtime:
@@ -118,7 +135,6 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
     from caseapp.i18n import select_locale, select_timezone
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

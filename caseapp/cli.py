@@ -28,6 +28,9 @@ DEFAULT_CONFIG = """\
 # organisation = "caseapp"
 # tsa_urls = ["https://tsa.example.org/tsr"]  # external RFC 3161 authorities, in order
 # tsa_accredited = []                         # those of tsa_urls that are accredited
+# trusted_proxies = 1                         # behind one proxy (nginx): believe its X-Forwarded-*
+# throttle_storage = "redis"                  # login throttle counters in Redis, not the database
+# redis_url = "redis://127.0.0.1:6379/0"
 """
 
 

@@ -53,8 +53,15 @@ class Settings:
     # The instance's public address (https://cases.example.org): links in mail and shares,
     # and the CRL distribution point in the certificates the instance CA issues.
     public_url: str | None = None
+    # Throttling of logins, registrations and other guessable steps (caseapp.throttle),
+    # counted in the database or, with "redis", in Redis at `redis_url`.
     ratelimit_enabled: bool = True
-    login_rate_limit: str = "10 per minute"
+    throttle_storage: str = "database"
+    redis_url: str | None = None
+    # How many reverse proxies stand in front of the app: their X-Forwarded-For, -Proto
+    # and -Host are believed, so many. 0: those headers are ignored (anyone can send them).
+    trusted_proxies: int = 0
+    password_change_revokes_tokens: bool = True
     session_cookie_secure: bool = False
     # Roles whose accounts must set up two-factor authentication before they can use
     # anything (see docs/accounts.md); an empty tuple leaves it to each user.
@@ -104,8 +111,6 @@ class Settings:
             "SESSION_COOKIE_NAME": "caseapp_session",
             "REMEMBER_COOKIE_HTTPONLY": True,
             "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
-            "RATELIMIT_ENABLED": self.ratelimit_enabled,
-            "RATELIMIT_STORAGE_URI": "memory://",
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
             "TESTING": self.testing,
@@ -127,6 +132,10 @@ _ENV_FIELDS = {
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
     "two_factor_required_roles": list,
+    "throttle_storage": str,
+    "redis_url": str,
+    "trusted_proxies": int,
+    "password_change_revokes_tokens": bool,
     "web_runs_jobs": bool,
     "reading_threads": int,
     "dossier_threads": int,
@@ -158,6 +167,20 @@ def _roles(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+THROTTLE_STORAGES = ("database", "redis")
+
+
+def _check_throttle_settings(values: dict[str, Any]) -> None:
+    storage = values.get("throttle_storage", "database")
+    if storage not in THROTTLE_STORAGES:
+        raise ConfigError(f"throttle_storage must be one of {', '.join(THROTTLE_STORAGES)}")
+    if storage == "redis" and not values.get("redis_url"):
+        raise ConfigError('throttle_storage = "redis" needs redis_url')
+    proxies = values.get("trusted_proxies", 0)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ConfigError("trusted_proxies must be a whole number, 0 or more")
+
+
 def load_settings(
     instance_path: Path | str | None = None, overrides: dict[str, Any] | None = None
 ) -> Settings:
@@ -187,6 +210,8 @@ def load_settings(
         values["two_factor_required_roles"] = _roles(values["two_factor_required_roles"])
     if values.get("tsa_url") and not values.get("tsa_urls"):
         values["tsa_urls"] = (values["tsa_url"],)
+
+    _check_throttle_settings(values)
 
     secret_file = instance / SECRET_KEY_FILE
     if "secret_key" not in values:

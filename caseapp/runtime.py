@@ -19,6 +19,7 @@ from caseapp.vault.references import ReferenceRegistry
 
 if TYPE_CHECKING:
     from caseapp.jobs.runner import JobRunner
+    from caseapp.throttle import Throttle
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Runtime:
     # Every capability that keeps blobs in the vault registers them here (create_app).
     blob_references: ReferenceRegistry = field(default_factory=ReferenceRegistry)
     jobs: JobRunner = field(init=False)  # set by create_app: it needs the app
+    throttle: Throttle = field(init=False)  # set by create_app: it needs the database
 
 
 def runtime() -> Runtime:

@@ -27,6 +27,7 @@ from werkzeug.serving import make_server
 
 from caseapp import create_app
 from caseapp.accounts import service as accounts
+from caseapp.accounts import tokens
 from caseapp.accounts.models import User
 from caseapp.cases import service as cases
 from caseapp.cases.models import Case
@@ -207,7 +208,7 @@ def api_for(client: FlaskClient) -> Callable[[User], ApiClient]:
     """An API client for any user: api_for(someone)."""
 
     def make(owner: User) -> ApiClient:
-        token = accounts.create_token(db.session, owner)
+        token = tokens.create_token(db.session, owner, name="tests").secret
         db.session.commit()
         return ApiClient(client, token)
 

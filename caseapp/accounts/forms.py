@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired
+from wtforms.validators import EqualTo, InputRequired, Length
 
 LOCALE_CHOICES = [SelectChoice("zh_CN", "中文"), SelectChoice("en", "English")]
 
@@ -58,3 +58,18 @@ class DisableTwoFactorForm(FlaskForm):
         validators=[InputRequired()],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
     )
+EXPIRY_CHOICES = [
+    SelectChoice("30", _l("In 30 days")),
+    SelectChoice("90", _l("In 90 days")),
+    SelectChoice("365", _l("In a year")),
+    SelectChoice("never", _l("Never")),
+]
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    expires = SelectField(_l("Expires"), choices=EXPIRY_CHOICES, default="90")
+
+    def expires_in_days(self) -> int | None:
+        """The chosen lifetime in days; None for never."""
+        return None if self.expires.data == "never" else int(self.expires.data or "90")

@@ -76,18 +76,32 @@ class LoginSession(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API; only its SHA-256 is kept."""
+    """A named bearer token for the JSON API; only its SHA-256 is kept.
+
+    It works until `expires_at` (never, when None) unless it is revoked first; a revoked
+    row stays, so the owner and the operator can see what was ended and when.
+    """
 
     __tablename__ = "api_token"
 
     id: Mapped[str] = id_column()
     user_id: Mapped[str] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(120), default="")
+    name: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
     user: Mapped[User] = relationship()
+
+    def state(self, now: datetime) -> str:
+        """"active", "expired" or "revoked" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
 
 class RecoveryCode(Base):

@@ -1,4 +1,7 @@
-"""Accounts: creating users, checking passwords, login sessions and API tokens."""
+"""Accounts: creating users, checking passwords, login sessions.
+
+API tokens live in `accounts.tokens`.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +14,19 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from caseapp.accounts import passwords as passwords_policy
-from caseapp.accounts.models import ROLES, ApiToken, LoginSession, User
+from caseapp.accounts import tokens
+from caseapp.accounts.models import ROLES, LoginSession, User
 from caseapp.database import DbSession, utcnow, write_aside
 
 MIN_PASSWORD_LENGTH = passwords_policy.MIN_LENGTH
-TOKEN_PREFIX = "cat_"  # noqa: S105 - a prefix, not a secret
 SESSION_IDLE_LIMIT = timedelta(days=14)
-# When a login was last seen and a token last used are noted at most this often: each note
-# is a write, and most requests only read.
+# When a login was last seen is noted at most this often: each note is a write, and most
+# requests only read.
 BOOKKEEPING_INTERVAL = timedelta(minutes=5)
-# Tokens are "cat_" + 43 URL-safe characters; anything far longer, or not printable ASCII,
-# cannot be one and is refused before it reaches a query.
-MAX_TOKEN_LENGTH = 256
 
 # Verifying against this keeps a login for an unknown email as slow as a real one.
 _DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105 - never a real credential
@@ -191,9 +191,19 @@ def end_all_sessions(session: DbSession, user: User) -> None:
 
 
 def change_password(
-    session: DbSession, passwords: PasswordHasher, user: User, current: str, new: str
+    session: DbSession,
+    passwords: PasswordHasher,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    revoke_tokens: bool = True,
 ) -> str:
-    """Set a new password and end every login session; returns a fresh session secret."""
+    """Set a new password and end every login session; returns a fresh session secret.
+
+    With `revoke_tokens` (the setting `password_change_revokes_tokens`) every API token
+    of the user is revoked too: someone who learnt the old password could have made one.
+    """
     try:
         passwords.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError) as exc:
@@ -201,49 +211,12 @@ def change_password(
     check_password_strength(new, (user.email, user.display_name))
     user.password_hash = passwords.hash(new)
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    if revoke_tokens:
+        tokens.revoke_all(session, user)
     return start_session(session, user)
 
 
-def create_token(session: DbSession, user: User, label: str = "") -> str:
-    """Make a new API token for the user; only its hash is stored, the token is returned once."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label))
-    session.flush()
-    return token
-
-
-def user_for_token(session: DbSession, token: str, now: datetime | None = None) -> User | None:
-    """The owner of a bearer token, or None for anything that is not a live token.
-
-    The header is untrusted text: non-ASCII, control characters or a huge value are
-    simply not a token. When the token was last used is noted at most every
-    BOOKKEEPING_INTERVAL, in its own transaction (`write_aside`); `session` is only read.
-    """
-    if not (0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii() and token.isprintable()):
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None:
-        return None
-    now = now or utcnow()
-    if row.last_used_at is None or now - row.last_used_at > BOOKKEEPING_INTERVAL:
-        noted = write_aside(
-            session,
-            update(ApiToken)
-            .where(ApiToken.id == row.id)
-            .where(
-                or_(
-                    ApiToken.last_used_at.is_(None),
-                    ApiToken.last_used_at < now - BOOKKEEPING_INTERVAL,
-                )
-            )
-            .values(last_used_at=now),
-        )
-        if noted:
-            set_committed_value(row, "last_used_at", now)
-    return row.user
-
-
 def _digest(secret: str) -> str:
-    # Tokens and session secrets are 256-bit random, so a plain SHA-256 is enough to
+    # Session secrets are 256-bit random, so a plain SHA-256 is enough to
     # make a database leak useless without slowing every request with a KDF.
     return hashlib.sha256(secret.encode("ascii")).hexdigest()

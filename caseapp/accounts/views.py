@@ -1,5 +1,5 @@
 """Register, log in (with a second step when two-factor is on), log out, change
-password, personal settings, two-factor enrolment."""
+password, personal settings, two-factor enrolment and API tokens."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from caseapp.accounts import passwords, service, two_factor
+from caseapp.accounts import passwords, service, tokens, two_factor
 from caseapp.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -20,11 +20,16 @@ from caseapp.accounts.forms import (
     LoginForm,
     RegisterForm,
     SettingsForm,
+    TokenForm,
 )
-from caseapp.extensions import db, limiter
+from caseapp.database import utcnow
+from caseapp.extensions import db
 from caseapp.forms import ActionForm
 from caseapp.i18n import LANGUAGE_COOKIE, LOCALES
+from caseapp.pagination import MAX_LIMIT
 from caseapp.runtime import runtime
+from caseapp.throttle import Throttled, address_key
+from caseapp.throttle.web import throttled_page
 from caseapp.timezones import UnknownZone, default_zone_for, zone
 
 bp = Blueprint("accounts", __name__)
@@ -41,16 +46,6 @@ ENROLMENT_OPEN = {
     "accounts.logout",
     "accounts.choose_language",
 }
-
-
-def _login_limit() -> str:
-    return runtime().settings.login_rate_limit
-
-
-def _pending_key() -> str:
-    # Code guesses are limited per account as well as per address.
-    pending = session.get(PENDING_KEY)
-    return f"2fa:{pending.get('user')}" if isinstance(pending, dict) else "2fa:none"
 
 
 def _safe_next(target: str | None) -> str:
@@ -119,6 +114,10 @@ def register():  # type: ignore[no-untyped-def]
         form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
     if form.validate_on_submit():
         try:
+            runtime().throttle.check("register", address=address_key(request.remote_addr))
+        except Throttled as exc:
+            return throttled_page("accounts/register.html", exc, form=form)
+        try:
             user = service.create_user(
                 db.session,
                 runtime().passwords,
@@ -142,12 +141,20 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
+        # Counted before the password is looked at, and refused without looking at it.
+        attempt = {
+            "account": service.normalise_email(form.email.data or ""),
+            "address": address_key(request.remote_addr),
+        }
+        try:
+            runtime().throttle.check("login", **attempt)
+        except Throttled as exc:
+            return throttled_page("accounts/login.html", exc, form=form)
         user = service.authenticate(
             db.session, runtime().passwords, form.email.data or "", form.password.data or ""
         )
@@ -156,6 +163,7 @@ def login():  # type: ignore[no-untyped-def]
             flash(_("Wrong email or password."), "error")
         elif two_factor.is_enrolled(user):
             db.session.commit()  # authenticate may have rehashed the password
+            runtime().throttle.succeeded("login", **attempt)
             session.clear()
             session[PENDING_KEY] = {
                 "user": user.id,
@@ -164,6 +172,7 @@ def login():  # type: ignore[no-untyped-def]
             }
             return redirect(url_for("accounts.login_code"))
         else:
+            runtime().throttle.succeeded("login", **attempt)
             return _begin(user, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
@@ -178,8 +187,6 @@ def _pending_user() -> service.User | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_pending_key)
 def login_code():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
@@ -190,11 +197,17 @@ def login_code():  # type: ignore[no-untyped-def]
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if form.validate_on_submit():
+        # Codes are guessed per account: counted before the code is looked at.
+        try:
+            runtime().throttle.check("two_factor", account=user.id)
+        except Throttled as exc:
+            return throttled_page("accounts/login_code.html", exc, form=form)
         try:
             used = two_factor.verify(db.session, user, form.code.data or "")
         except two_factor.InvalidCode:
             form.code.errors = [*form.code.errors, _invalid_code()]
         else:
+            runtime().throttle.succeeded("two_factor", account=user.id)
             response = _begin(user, _safe_next(session.get(PENDING_KEY, {}).get("next")))
             if used == "recovery":
                 left = two_factor.remaining_recovery_codes(db.session, user)
@@ -233,12 +246,7 @@ def settings():  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/settings.html",
-        form=form,
-        password_form=password_form,
-        two_factor_on=two_factor.is_enrolled(current_user),
-    )
+    return _settings_page(form=form, password_form=password_form)
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -254,6 +262,7 @@ def change_password():  # type: ignore[no-untyped-def]
                 current_user,
                 password_form.current.data or "",
                 password_form.new.data or "",
+                revoke_tokens=runtime().settings.password_change_revokes_tokens,
             )
         except service.AccountError as exc:
             db.session.rollback()
@@ -262,14 +271,13 @@ def change_password():  # type: ignore[no-untyped-def]
             db.session.commit()
             session.clear()
             login_user(current_user._get_current_object())
-            flash(_("Password changed. Every other login has been ended."), "success")
+            if runtime().settings.password_change_revokes_tokens:
+                message = _("Password changed. Every other login has ended, every API token too.")
+            else:
+                message = _("Password changed. Every other login has been ended.")
+            flash(message, "success")
             return redirect(url_for("accounts.settings"))
-    return render_template(
-        "accounts/settings.html",
-        form=form,
-        password_form=password_form,
-        two_factor_on=two_factor.is_enrolled(current_user),
-    ), 422
+    return _settings_page(form=form, password_form=password_form, status=422)
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
@@ -352,6 +360,61 @@ def _manage_page(
         codes_form=codes_form or CodeForm(prefix="codes"),
         off_form=off_form or DisableTwoFactorForm(prefix="off"),
     ), (422 if failed else 200)
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    token_form = TokenForm(prefix="token")
+    if not token_form.validate_on_submit():
+        return _settings_page(token_form=token_form, status=422)
+    issued = tokens.create_token(
+        db.session,
+        current_user,
+        name=token_form.name.data or "",
+        expires_at=tokens.expiry_after(token_form.expires_in_days()),
+    )
+    db.session.commit()
+    g.no_store = True  # the page holds the token: no cache may keep it
+    return _settings_page(new_token=issued)
+
+
+@bp.route("/account/tokens/<token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: str):  # type: ignore[no-untyped-def]
+    try:
+        token = tokens.owned_token(db.session, current_user, token_id)
+    except tokens.TokenNotFound:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        tokens.revoke_token(db.session, token)
+        db.session.commit()
+        flash(_("Token “%(name)s” revoked. It no longer works.", name=token.name), "success")
+    return redirect(url_for("accounts.settings", _anchor="tokens"))
+
+
+def _settings_page(
+    *,
+    form: SettingsForm | None = None,
+    password_form: ChangePasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    new_token: tokens.IssuedToken | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """/account: settings, password, second factor and API tokens, each form as
+    submitted or fresh."""
+    return render_template(
+        "accounts/settings.html",
+        form=form or SettingsForm(obj=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(prefix="pw", formdata=None),
+        token_form=token_form or TokenForm(prefix="token", formdata=None),
+        api_tokens=tokens.user_tokens(
+            db.session, current_user, limit=MAX_LIMIT, cursor=None
+        ).items,
+        new_token=new_token,
+        two_factor_on=two_factor.is_enrolled(current_user),
+        now=utcnow(),
+    ), status
 
 
 @bp.route("/language/<locale>", methods=["POST"])

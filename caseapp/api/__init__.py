@@ -24,4 +24,5 @@ from caseapp.api import (  # noqa: E402, F401
     evidence,
     openapi,
     shares,
+    tokens,
 )

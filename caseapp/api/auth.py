@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, g, request
 
-from caseapp.accounts.models import User
-from caseapp.accounts.service import user_for_token
+from caseapp.accounts.models import ApiToken, User
+from caseapp.accounts.tokens import token_for_secret
 from caseapp.api import bp
 from caseapp.extensions import db
 
@@ -17,16 +17,23 @@ def _authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = (
-        user_for_token(db.session, token.strip()) if scheme.lower() == "bearer" and token else None
+    scheme, _, secret = header.partition(" ")
+    token = (
+        token_for_secret(db.session, secret.strip())
+        if scheme.lower() == "bearer" and secret
+        else None
     )
-    if user is None:
-        abort(401, description="missing or invalid bearer token")
-    g.api_user = user
+    if token is None:
+        abort(401, description="missing, invalid, expired or revoked bearer token")
+    g.api_token = token
 
 
 def api_user() -> User:
     """The user the request's token belongs to."""
-    user: User = g.api_user
-    return user
+    return api_token().user
+
+
+def api_token() -> ApiToken:
+    """The token the request authenticated with."""
+    token: ApiToken = g.api_token
+    return token

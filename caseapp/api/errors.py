@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import request
 
+from caseapp.accounts.tokens import TokenNotFound
 from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
@@ -63,6 +64,7 @@ def _invalid(exc: InvalidFields) -> Any:
 @bp.errorhandler(EvidenceNotFound)
 @bp.errorhandler(DossierNotFound)
 @bp.errorhandler(ShareNotFound)
+@bp.errorhandler(TokenNotFound)
 def _not_found(exc: Exception) -> Any:
     db.session.rollback()
     return json_error(404, "not_found", "no such resource")

@@ -52,6 +52,8 @@ from caseapp.shares.viewer import (
     signed_in_user,
     viewer_access,
 )
+from caseapp.throttle import Throttled, address_key
+from caseapp.throttle.web import throttled_page
 from caseapp.timezones import default_zone_for
 
 bp = Blueprint("shares", __name__)
@@ -385,6 +387,12 @@ def invite(token: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
     if form.validate_on_submit():
+        try:
+            runtime().throttle.check("register", address=address_key(request.remote_addr))
+        except Throttled as exc:
+            return throttled_page(
+                "shares/invite.html", exc, share=share, form=form, has_account=False
+            )
         try:
             advocate = invitations.register_advocate(
                 db.session,

@@ -1,4 +1,4 @@
-"""Account rules below the pages: hashing, tokens, sessions."""
+"""Account rules below the pages: hashing, sessions, password changes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from caseapp.accounts import service
-from caseapp.accounts.models import ApiToken
 from caseapp.database import utcnow
 from caseapp.extensions import db
 
@@ -22,16 +21,6 @@ def test_unknown_role_is_refused(app):
     with pytest.raises(service.InvalidRole):
         service.create_user(db.session, app.extensions["caseapp"].passwords,
                             email="a@example.org", password="long enough pw", role="root")
-
-
-def test_token_is_shown_once_and_only_its_hash_is_stored(app, user):
-    token = service.create_token(db.session, user)
-    db.session.commit()
-    stored = db.session.query(ApiToken).one()
-    assert token not in stored.token_hash
-    assert len(token) >= 40
-    assert service.user_for_token(db.session, token) == user
-    assert service.user_for_token(db.session, token + "x") is None
 
 
 def test_idle_session_expires(app, user):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from caseapp.accounts import service
 from caseapp.accounts.models import LoginSession
 from caseapp.extensions import db
-from tests.conftest import TEST_SETTINGS, csrf_token_from
 
 
 def test_new_user_registers_and_lands_on_dashboard(client, auth):
@@ -116,20 +115,3 @@ def test_settings_change_language_and_zone(client, auth, user):
     bad = auth.post("/account", {"display_name": "", "locale": "en", "timezone": "Mars/Olympus"})
     assert "Unknown time zone" in bad.get_data(as_text=True)
     assert user.timezone == "Europe/London"
-
-
-def test_login_is_rate_limited(instance_path, user):
-    from caseapp import create_app
-
-    limited = create_app(
-        config={**TEST_SETTINGS, "ratelimit_enabled": True, "login_rate_limit": "3 per minute"},
-        instance_path=instance_path,
-    )
-    client = limited.test_client()
-    statuses = []
-    for _ in range(4):
-        token = csrf_token_from(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={
-            "email": user.email, "password": "wrong guess", "csrf_token": token,
-        }).status_code)
-    assert statuses == [200, 200, 200, 429]

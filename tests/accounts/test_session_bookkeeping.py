@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from caseapp.accounts import service
+from caseapp.accounts import service, tokens
 from caseapp.accounts.models import ApiToken, LoginSession
 from caseapp.database import utcnow
 from caseapp.extensions import db
@@ -65,18 +65,19 @@ def test_a_get_with_an_aged_login_moves_last_seen(client, auth, user):
 
 
 def test_token_last_used_moves_at_most_once_per_interval(app, user):
-    token = service.create_token(db.session, user)
+    secret = tokens.create_token(db.session, user, name="sync").secret
     db.session.commit()
     row_id = db.session.scalars(select(ApiToken.id)).one()
     t0 = utcnow()
-    assert service.user_for_token(db.session, token, now=t0) == user
+    later = tokens.LAST_USED_INTERVAL + timedelta(minutes=1)
+    assert tokens.token_for_secret(db.session, secret, now=t0).user == user
     assert_session_wrote_nothing()
     assert committed(ApiToken.last_used_at, row_id) == t0  # the first use is always noted
-    assert service.user_for_token(db.session, token, now=t0 + timedelta(minutes=2)) == user
+    assert tokens.token_for_secret(db.session, secret, now=t0 + timedelta(minutes=2)).user == user
     assert committed(ApiToken.last_used_at, row_id) == t0
-    assert service.user_for_token(db.session, token, now=t0 + LATER) == user
+    assert tokens.token_for_secret(db.session, secret, now=t0 + later).user == user
     assert_session_wrote_nothing()
-    assert committed(ApiToken.last_used_at, row_id) == t0 + LATER
+    assert committed(ApiToken.last_used_at, row_id) == t0 + later
 
 
 def test_api_request_notes_token_use_without_committing_its_own_session(api, user):

@@ -41,7 +41,8 @@ def enrolled(user):
 
 def test_enrolment_counts_only_once_a_code_proves_the_app_has_the_secret(user):
     secret = two_factor.start_enrolment(db.session, user)
-    assert len(secret) == 32 and not two_factor.is_enrolled(user)
+    assert len(secret) == 32
+    assert not two_factor.is_enrolled(user)
     assert two_factor.start_enrolment(db.session, user) == secret  # a reload shows the same one
 
     with pytest.raises(two_factor.InvalidCode):
@@ -50,7 +51,8 @@ def test_enrolment_counts_only_once_a_code_proves_the_app_has_the_secret(user):
 
     codes = two_factor.confirm_enrolment(db.session, user, code_at(secret, NOW), now=NOW)
     assert two_factor.is_enrolled(user)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     with pytest.raises(two_factor.AlreadyEnrolled):
         two_factor.start_enrolment(db.session, user)
 
@@ -67,7 +69,9 @@ def test_recovery_codes_are_stored_hashed(enrolled):
 def test_provisioning_uri_and_qr_code_carry_the_secret_for_the_app(user):
     secret = two_factor.start_enrolment(db.session, user)
     uri = two_factor.provisioning_uri(user, secret, "caseapp")
-    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri and "issuer=caseapp" in uri
+    assert uri.startswith("otpauth://totp/")
+    assert f"secret={secret}" in uri
+    assert "issuer=caseapp" in uri
     assert two_factor.qr_code_data_uri(uri).startswith("data:image/svg+xml")
 
 
@@ -120,7 +124,8 @@ def test_a_recovery_code_of_someone_else_is_refused(enrolled, make_user):
 def test_new_recovery_codes_replace_the_old_ones(enrolled):
     user, secret, old = enrolled
     new = two_factor.regenerate_recovery_codes(db.session, user, code_at(secret, NOW + STEP), now=NOW + STEP)
-    assert len(new) == 10 and not set(new) & set(old)
+    assert len(new) == 10
+    assert not set(new) & set(old)
     with pytest.raises(two_factor.InvalidCode):
         two_factor.verify(db.session, user, old[0], now=NOW)
     assert two_factor.verify(db.session, user, new[0], now=NOW) == "recovery"
@@ -145,7 +150,8 @@ def test_turning_it_off_takes_the_password_and_a_code(app, enrolled):
     assert two_factor.is_enrolled(user)
 
     two_factor.disable(db.session, passwords, user, PASSWORD, codes[0], now=later)
-    assert not two_factor.is_enrolled(user) and user.totp_secret is None
+    assert not two_factor.is_enrolled(user)
+    assert user.totp_secret is None
     assert db.session.query(RecoveryCode).count() == 0
     with pytest.raises(two_factor.NotEnrolled):
         two_factor.disable(db.session, passwords, user, PASSWORD, codes[1], now=later)

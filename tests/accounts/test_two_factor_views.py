@@ -63,7 +63,8 @@ def test_enrolment_page_shows_the_key_and_confirming_shows_the_codes_once(client
     secret, codes = enrol_through_the_page(client, auth)
     assert two_factor.is_enrolled(user)
     after = client.get("/account/two-factor").get_data(as_text=True)
-    assert "data-recovery-code" not in after and secret not in after
+    assert "data-recovery-code" not in after
+    assert secret not in after
     assert "10 recovery codes left." in after
 
 
@@ -77,7 +78,8 @@ def test_a_wrong_code_does_not_turn_it_on(client, auth, user):
 
 def test_password_alone_no_longer_logs_in(client, auth, enrolled):
     response = auth.login()
-    assert response.status_code == 302 and response.headers["Location"] == "/login/code"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login/code"
     page = client.get("/login/code").get_data(as_text=True)
     assert 'name="code"' in page
     # Half logged in is not logged in: every page sends the visitor back to log in.
@@ -96,7 +98,8 @@ def test_the_code_step_finishes_the_login_and_goes_to_next(client, auth, enrolle
     assert client.get("/").status_code == 302
 
     done = send_code(client, next_code(secret))
-    assert done.status_code == 302 and done.headers["Location"] == "/cases"
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/cases"
     assert client.get("/").status_code == 200
 
 
@@ -108,7 +111,8 @@ def test_a_code_cannot_be_replayed(app, client, auth, enrolled):
     auth.logout()
     auth.login()
     replayed = send_code(client, code)
-    assert replayed.status_code == 200 and client.get("/").status_code == 302
+    assert replayed.status_code == 200
+    assert client.get("/").status_code == 302
 
 
 def test_a_recovery_code_logs_in_once(client, auth, enrolled):
@@ -131,16 +135,19 @@ def test_the_code_step_expires(client, auth, enrolled):
         session["two_factor_pending"]["until"] = time.time() - 1
         session.modified = True
     response = client.get("/login/code")
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
     token = auth.token()
     late = client.post("/login/code", data={"code": next_code(secret), "csrf_token": token})
-    assert late.status_code == 302 and late.headers["Location"] == "/login"
+    assert late.status_code == 302
+    assert late.headers["Location"] == "/login"
     assert client.get("/").status_code == 302
 
 
 def test_the_code_step_without_a_password_first_leads_to_login(client, auth, user):
     response = client.get("/login/code")
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
 
 
 def test_turning_it_off_takes_password_and_code(client, auth, enrolled, user):
@@ -149,7 +156,8 @@ def test_turning_it_off_takes_password_and_code(client, auth, enrolled, user):
     send_code(client, codes[0])
     wrong = auth.post("/account/two-factor/disable", {"off-password": "not it", "off-code": codes[1]},
                       form_page="/account/two-factor")
-    assert wrong.status_code == 422 and "The current password is wrong." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422
+    assert "The current password is wrong." in wrong.get_data(as_text=True)
     done = auth.post("/account/two-factor/disable", {"off-password": PASSWORD, "off-code": codes[1]},
                      form_page="/account/two-factor")
     assert done.status_code == 302

@@ -30,7 +30,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from caseapp.accounts import service as accounts
-from caseapp.accounts import two_factor
+from caseapp.accounts import tokens, two_factor
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
@@ -67,6 +67,12 @@ NOT_ABOUT_A_CASE = {
     ("GET", "api.list_cases"),
     ("POST", "api.open_case"),
     ("GET", "api.openapi_document"),
+    # API tokens are the user's own (tests/accounts, tests/api/test_api_tokens.py).
+    ("POST", "accounts.create_token"),
+    ("POST", "accounts.revoke_token"),
+    ("GET", "api.list_tokens"),
+    ("POST", "api.create_token"),
+    ("DELETE", "api.revoke_token"),
 }
 
 L = 302  # sent to log in
@@ -178,7 +184,7 @@ class World:
 def _account(app: Flask, email: str, form_page: str = "/account") -> Visitor:
     user = accounts.find_user(db.session, email)
     assert user is not None
-    bearer = accounts.create_token(db.session, user)
+    bearer = tokens.create_token(db.session, user, name="tests").secret
     db.session.commit()
     client = login_client(app, email)
     return Visitor(client, csrf_token(client, form_page), bearer)
@@ -192,7 +198,7 @@ def _enrolled_owner(app: Flask, email: str) -> tuple[Visitor, Visitor]:
     secret = two_factor.start_enrolment(db.session, owner)
     totp = pyotp.TOTP(secret)
     two_factor.confirm_enrolment(db.session, owner, totp.now())
-    bearer = accounts.create_token(db.session, owner)
+    bearer = tokens.create_token(db.session, owner, name="tests").secret
     db.session.commit()
 
     def password_step() -> FlaskClient:

@@ -18,6 +18,7 @@ import pytest
 
 from caseapp import create_app
 from caseapp.accounts import service as accounts
+from caseapp.accounts import tokens
 from caseapp.extensions import db
 from tests.conftest import SAMPLES, TEST_SETTINGS, IsolatedClient
 
@@ -60,7 +61,7 @@ def exported_instance(
             db.session, app.extensions["caseapp"].passwords,
             email="owner@example.org", password="correct horse battery",
         )
-        token = accounts.create_token(db.session, owner)
+        token = tokens.create_token(db.session, owner, name="tests").secret
         db.session.commit()
         headers = {"Authorization": f"Bearer {token}"}
         client = app.test_client()

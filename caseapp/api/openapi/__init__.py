@@ -12,12 +12,12 @@ from typing import Any
 from flask import Response, jsonify
 
 from caseapp.api import bp
-from caseapp.api.openapi import cases, dossiers, evidence, shares
+from caseapp.api.openapi import cases, dossiers, evidence, shares, tokens
 from caseapp.api.openapi.common import FORBIDDEN, error_response
 
 SCHEMAS: dict[str, Any] = {}
 PATHS: dict[str, Any] = {}
-for _part in (cases, evidence, dossiers, shares):
+for _part in (cases, evidence, dossiers, shares, tokens):
     SCHEMAS.update(_part.SCHEMAS)
     PATHS.update(_part.PATHS)
 
@@ -38,7 +38,7 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "caseapp API",
             "version": "1",
-            "description": "Cases, contacts, evidence, dossiers and shares of caseapp.",
+            "description": "Cases, contacts, evidence, dossiers, shares and API tokens of caseapp.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

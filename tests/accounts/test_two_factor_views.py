@@ -226,10 +226,11 @@ def test_an_advocate_who_must_enrol_can_still_log_out(client, auth, make_user):
     assert client.get("/").headers["Location"].startswith("/login")
 
 
-@pytest.mark.settings(ratelimit_enabled=True, login_rate_limit="3 per minute")
-def test_code_guesses_are_rate_limited(client, auth, enrolled):
+@pytest.mark.settings(ratelimit_enabled=True)
+def test_code_guesses_are_throttled_per_account_after_five(client, auth, enrolled):
     auth.login()
     token = csrf_token_from(client.get("/login/code").get_data(as_text=True))
-    answers = [client.post("/login/code", data={"code": "abcdef", "csrf_token": token}).status_code
-               for _ in range(4)]
-    assert answers == [200, 200, 200, 429]
+    answers = [client.post("/login/code", data={"code": "abcdef", "csrf_token": token})
+               for _ in range(6)]
+    assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+    assert int(answers[-1].headers["Retry-After"]) >= 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from caseapp.api.errors import json_error
 from caseapp.extensions import db, login_manager
 from caseapp.timezones import format_local, input_value, parse_time, wall_time, zone_assumed
 
@@ -102,11 +103,6 @@ def _security_headers(response: Response) -> Response:
 def wants_json() -> bool:
     """API paths always answer JSON; pages answer HTML."""
     return request.path.startswith("/api/")
-
-
-def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
-    """The one JSON error shape of the API: {"error": {"code", "message", ...}}."""
-    return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
 _CODES = {

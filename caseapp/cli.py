@@ -125,6 +125,7 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
     from werkzeug.serving import run_simple
 
+    from caseapp.log_redaction import RedactingRequestHandler
     from caseapp.runtime import runtime_of
     from caseapp.vault.sweep import remove_stale_temp
 
@@ -140,8 +141,16 @@ def run_command(host: str, port: int) -> None:
     if rt.settings.web_runs_jobs:
         rt.jobs.start()
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    # run_simple rather than app.run, which refuses to start under the `flask` CLI.
-    run_simple(host, port, app, use_reloader=False, threaded=True)
+    # run_simple rather than app.run, which refuses to start under the `flask` CLI; its
+    # request log leaves out the tokens of link-share and invitation addresses.
+    run_simple(
+        host,
+        port,
+        app,
+        use_reloader=False,
+        threaded=True,
+        request_handler=RedactingRequestHandler,
+    )
 
 
 # No app is needed: a dossier can be checked anywhere (see caseapp/export/verify_cli.py).

@@ -26,7 +26,8 @@ from werkzeug.serving import WSGIRequestHandler
 REDACTED = "[redacted]"
 
 _TOKEN_SEGMENT = re.compile(r"""(/(?:s|invite|reset|calendar)/)[^/?#\s"']+""", re.IGNORECASE)
-_TOKEN_QUERY = re.compile(r"""([?&;][^=&#\s"']*token=)[^&#\s"']+""", re.IGNORECASE)
+# A query value named *token, in a whole address or in a bare query string (gunicorn's %(q)s).
+_TOKEN_QUERY = re.compile(r"""((?:^|[?&;\s])[^=&#\s"'?]*token=)[^&#\s"']+""", re.IGNORECASE)
 # Gunicorn atoms named after these request headers (or their environ keys) never reach a log.
 _SECRET_HEADERS = ("cookie", "authorization", "http_cookie", "http_authorization")
 

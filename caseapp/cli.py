@@ -24,6 +24,7 @@ DEFAULT_CONFIG = """\
 # database_url = "postgresql+psycopg://caseapp@localhost/caseapp"
 # max_upload_bytes = 536870912
 # public_url = "https://cases.example.org"   # also the CRL address in new certificates
+# https = true                                # HSTS, Secure cookies; default: public_url is https
 # signer_name = "caseapp dossier signing"     # names in the instance's certificates
 # organisation = "caseapp"
 # tsa_urls = ["https://tsa.example.org/tsr"]  # external RFC 3161 authorities, in order

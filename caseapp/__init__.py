@@ -13,7 +13,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from caseapp.config import ConfigError, Settings, load_settings
@@ -21,7 +22,8 @@ from caseapp.custody.chain import HeadKey
 from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
 from caseapp.extensions import babel, csrf, db, login_manager, migrate
 from caseapp.request_body import BoundedRequest
-from caseapp.runtime import Runtime
+from caseapp.runtime import Runtime, runtime_of
+from caseapp.vault.files import touch_private
 from caseapp.vault.references import ReferenceRegistry
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -38,6 +40,7 @@ def create_app(
     parameters); ConfigError when the instance was never initialised.
     """
     settings = load_settings(instance_path, config)
+    _create_sqlite_file(settings.database_url)
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False)
     app.request_class = BoundedRequest  # chunked bodies over the limit are refused, not cut
     app.config.update(settings.flask_config)
@@ -52,7 +55,7 @@ def create_app(
     _import_models()
     _init_extensions(app)
     app.extensions["caseapp"] = _build_runtime(settings)
-    _register_blob_references(app.extensions["caseapp"].blob_references)
+    _register_blob_references(runtime_of(app).blob_references)
     _init_throttle(app, settings)
 
     from caseapp import web
@@ -62,6 +65,17 @@ def create_app(
     register_commands(app)
     _init_jobs(app, settings)
     return app
+
+
+def _create_sqlite_file(database_url: str) -> None:
+    # SQLite would create the database with the umask's mode (0644 as a rule, readable
+    # by every account on the machine); made here first, it is 0600 from the start, and
+    # SQLite gives its -wal and -shm files the same mode.
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if path.parent.is_dir():
+            touch_private(path)
 
 
 def _init_jobs(app: Flask, settings: Settings) -> None:
@@ -77,7 +91,7 @@ def _init_jobs(app: Flask, settings: Settings) -> None:
         lease_seconds=settings.job_lease_seconds,
         inline=settings.jobs_inline,
     )
-    app.extensions["caseapp"].jobs = runner
+    runtime_of(app).jobs = runner
     if settings.web_runs_jobs and not settings.jobs_inline:
         # Started by the first request rather than here: under gunicorn that is in each
         # worker after the fork, and CLI commands that build an app start no threads.
@@ -141,7 +155,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: object, connection_record: ConnectionPoolEntry) -> None:
     # WAL lets readers work while one writer commits; foreign keys are off by default
     # in SQLite; a busy timeout turns brief lock contention into a short wait.
     if isinstance(dbapi_connection, sqlite3.Connection):

@@ -4,7 +4,8 @@ The database is copied first (SQLite's online backup API: a consistent snapshot 
 while the app runs), then the vault and keys. Blobs are committed before the rows that
 point at them, so every row in the snapshot finds its blob in the copy taken after it;
 blobs newer than the snapshot are harmless strays (`caseapp vault sweep`). A manifest
-with every file's SHA-256 lets `restore` refuse a damaged or incomplete backup.
+with every file's SHA-256 lets `restore` refuse a damaged or incomplete backup. Both
+sides are readable by their owner alone (files 0600, folders 0700), whatever the umask.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 from pathlib import Path
 
 from caseapp.config import CONFIG_FILE, SECRET_KEY_FILE, Settings
+from caseapp.vault.files import (
+    DIR_MODE,
+    copy_file,
+    make_dir,
+    restrict_tree,
+    touch_private,
+    write_new_file,
+)
 
 MANIFEST = "caseapp-backup.json"
 DATABASE_FILE = "caseapp.db"
@@ -51,9 +59,9 @@ def _copy_tree(source: Path, target: Path) -> None:
             continue  # half-written blobs of uploads in progress
         destination = target / relative
         if path.is_dir():
-            destination.mkdir(mode=0o700, exist_ok=True)
+            make_dir(destination)
         elif path.is_file():
-            shutil.copy2(path, destination)
+            copy_file(path, destination)
 
 
 def backup(settings: Settings, destination: Path) -> dict[str, str]:
@@ -61,24 +69,25 @@ def backup(settings: Settings, destination: Path) -> dict[str, str]:
     database = _sqlite_path(settings)
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty")
-    destination.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(destination, 0o700)
+    make_dir(destination)
+    os.chmod(destination, DIR_MODE)  # it may have existed (empty) with any mode
+    touch_private(destination / DATABASE_FILE)
     with sqlite3.connect(database) as source, sqlite3.connect(destination / DATABASE_FILE) as copy:
         source.backup(copy)
     copy.close()
     for name in (CONFIG_FILE, SECRET_KEY_FILE):
         if (settings.instance_path / name).exists():
-            shutil.copy2(settings.instance_path / name, destination / name)
+            copy_file(settings.instance_path / name, destination / name)
     for folder, source_dir in (("keys", settings.keys_path), ("vault", settings.vault_path)):
-        (destination / folder).mkdir(mode=0o700, exist_ok=True)
+        make_dir(destination / folder)
         _copy_tree(source_dir, destination / folder)
     files = {
         str(path.relative_to(destination)): _digest(path)
         for path in sorted(destination.rglob("*"))
         if path.is_file()
     }
-    (destination / MANIFEST).write_text(
-        json.dumps({"format": FORMAT, "files": files}, indent=1), "utf-8"
+    write_new_file(
+        destination / MANIFEST, json.dumps({"format": FORMAT, "files": files}, indent=1).encode()
     )
     return files
 
@@ -102,11 +111,13 @@ def restore(source: Path, instance: Path, *, force: bool = False) -> int:
         raise BackupError(
             f"{instance} already holds an instance; restore into an empty folder or pass --force"
         )
-    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_dir(instance)
     for name in files:
         target = instance / name
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        shutil.copy2(source / name, target)
+        make_dir(target.parent)
+        copy_file(source / name, target)
     for stale in ("-wal", "-shm"):
         (instance / f"{DATABASE_FILE}{stale}").unlink(missing_ok=True)
+    # Folders restored over (--force) keep whatever mode they had before.
+    restrict_tree(instance)
     return len(files)

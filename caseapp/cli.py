@@ -7,7 +7,6 @@ and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -18,12 +17,14 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 from caseapp.config import CONFIG_FILE, SECRET_KEY_FILE, ConfigError, instance_path_from_env
 from caseapp.export.verify_cli import verify_command
+from caseapp.vault.files import make_dir, restrict_tree, write_new_file
 
 DEFAULT_CONFIG = """\
 # caseapp instance settings. Environment variables CASEAPP_<NAME> override these.
 # database_url = "postgresql+psycopg://caseapp@localhost/caseapp"
 # max_upload_bytes = 536870912
 # public_url = "https://cases.example.org"   # also the CRL address in new certificates
+# https = true                                # HSTS, Secure cookies; default: public_url is https
 # signer_name = "caseapp dossier signing"     # names in the instance's certificates
 # organisation = "caseapp"
 # tsa_urls = ["https://tsa.example.org/tsr"]  # external RFC 3161 authorities, in order
@@ -43,21 +44,11 @@ def _create_app() -> Flask:
         raise click.ClickException(str(exc)) from exc
 
 
-def _write_secret_file(path: Path, content: str) -> bool:
-    """Create a file readable by the owner only; False when it already exists."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(content)
-    return True
-
-
 def initialise_instance(instance: Path) -> list[str]:
     """Create what an instance needs and bring its database to the latest migration.
 
-    Never overwrites a key; safe to run again. Returns what was created.
+    Never overwrites a key; safe to run again. Every file it leaves is 0600 and every
+    folder 0700, whatever the umask (see caseapp/vault/files.py). Returns what was created.
     """
     from flask_migrate import upgrade
 
@@ -68,15 +59,18 @@ def initialise_instance(instance: Path) -> list[str]:
     from caseapp.vault.setup import create_key_ring
 
     created: list[str] = []
-    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if _write_secret_file(instance / SECRET_KEY_FILE, secrets.token_urlsafe(48)):
-        created.append("secret key")
-    config_file = instance / CONFIG_FILE
-    if not config_file.exists():
-        config_file.write_text(DEFAULT_CONFIG, "utf-8")
-        created.append(CONFIG_FILE)
+    make_dir(instance)
+    for name, content, label in (
+        (SECRET_KEY_FILE, secrets.token_urlsafe(48), "secret key"),
+        (CONFIG_FILE, DEFAULT_CONFIG, CONFIG_FILE),
+    ):
+        try:
+            write_new_file(instance / name, content.encode("utf-8"))
+        except FileExistsError:
+            continue
+        created.append(label)
     keys = instance / "keys"
-    keys.mkdir(mode=0o700, exist_ok=True)
+    make_dir(keys)
     if create_key_ring(keys):
         created.append("master key")
     if not (keys / HEAD_KEY_FILE).exists():
@@ -86,10 +80,12 @@ def initialise_instance(instance: Path) -> list[str]:
     created += create_signing_identity(
         keys, settings.signer_name, settings.organisation, settings.public_url
     )
-    (instance / "vault").mkdir(mode=0o700, exist_ok=True)
+    make_dir(instance / "vault")
     app = create_app(instance_path=instance)
     with app.app_context():
         upgrade()
+    # Also brings an instance made before modes were set explicitly down to 0600/0700.
+    restrict_tree(instance)
     return created
 
 
@@ -133,21 +129,32 @@ def run_command(host: str, port: int) -> None:
     """Serve the app with the development server (production: gunicorn 'caseapp:create_app()')."""
     from werkzeug.serving import run_simple
 
+    from caseapp.log_redaction import RedactingRequestHandler
+    from caseapp.runtime import runtime_of
     from caseapp.vault.sweep import remove_stale_temp
 
     app = _create_app()
+    rt = runtime_of(app)
     # Uploads a previous run was killed in the middle of left temp files behind; only
     # ones older than any upload can take are removed, so a second server is unharmed.
-    stale = remove_stale_temp(app.extensions["caseapp"].vault)
+    stale = remove_stale_temp(rt.vault)
     if stale:
         click.echo(f"removed {stale} stale temp file(s) from the vault")
     # Start the job threads now rather than at the first request, so work a previous
     # run was stopped in the middle of (readings, dossier builds) resumes at once.
-    if app.extensions["caseapp"].settings.web_runs_jobs:
-        app.extensions["caseapp"].jobs.start()
+    if rt.settings.web_runs_jobs:
+        rt.jobs.start()
     click.echo(f"caseapp is running at http://{host}:{port}/  (Ctrl+C to stop)")
-    # run_simple rather than app.run, which refuses to start under the `flask` CLI.
-    run_simple(host, port, app, use_reloader=False, threaded=True)
+    # run_simple rather than app.run, which refuses to start under the `flask` CLI; its
+    # request log leaves out the tokens of link-share and invitation addresses.
+    run_simple(
+        host,
+        port,
+        app,
+        use_reloader=False,
+        threaded=True,
+        request_handler=RedactingRequestHandler,
+    )
 
 
 # No app is needed: a dossier can be checked anywhere (see caseapp/export/verify_cli.py).

@@ -62,7 +62,13 @@ class Settings:
     # and -Host are believed, so many. 0: those headers are ignored (anyone can send them).
     trusted_proxies: int = 0
     password_change_revokes_tokens: bool = True
-    session_cookie_secure: bool = False
+    # Whether browsers reach the instance over HTTPS (directly or through a proxy). Unset:
+    # on when `public_url` is an https:// address. On: Strict-Transport-Security is sent
+    # and every cookie is Secure. `session_cookie_secure` overrides the cookie part alone.
+    https: bool | None = None
+    hsts_max_age: int = 365 * 86400
+    hsts_include_subdomains: bool = True
+    session_cookie_secure: bool | None = None
     # Roles whose accounts must set up two-factor authentication before they can use
     # anything (see docs/accounts.md); an empty tuple leaves it to each user.
     two_factor_required_roles: tuple[str, ...] = ("advocate", "admin")
@@ -96,6 +102,29 @@ class Settings:
         return options
 
     @property
+    def serves_https(self) -> bool:
+        """Whether the instance is reached over HTTPS: the `https` setting, else whether
+        `public_url` starts with https://."""
+        if self.https is not None:
+            return self.https
+        return bool(self.public_url and self.public_url.startswith("https://"))
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether every cookie the app sets carries the Secure attribute."""
+        if self.session_cookie_secure is not None:
+            return self.session_cookie_secure
+        return self.serves_https
+
+    @property
+    def strict_transport_security(self) -> str | None:
+        """The Strict-Transport-Security header value, or None when not on HTTPS."""
+        if not self.serves_https:
+            return None
+        value = f"max-age={self.hsts_max_age}"
+        return value + "; includeSubDomains" if self.hsts_include_subdomains else value
+
+    @property
     def flask_config(self) -> dict[str, Any]:
         """The subset Flask and its extensions read from ``app.config``."""
         return {
@@ -107,9 +136,10 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "SESSION_COOKIE_SECURE": self.cookies_secure,
             "SESSION_COOKIE_NAME": "caseapp_session",
             "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": self.cookies_secure,
             "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead of a clock
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
@@ -129,6 +159,9 @@ _ENV_FIELDS = {
     "signer_name": str,
     "organisation": str,
     "public_url": str,
+    "https": bool,
+    "hsts_max_age": int,
+    "hsts_include_subdomains": bool,
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
     "two_factor_required_roles": list,

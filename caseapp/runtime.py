@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
-from flask import current_app
+from flask import Flask, current_app
 
 from caseapp.config import Settings
 from caseapp.custody.chain import HeadKey
@@ -36,6 +36,18 @@ class Runtime:
     throttle: Throttle = field(init=False)  # set by create_app: it needs the database
 
 
+class NoRuntime(RuntimeError):
+    """The current app was not built by `create_app`, so it carries no runtime."""
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime `create_app` built for `app`."""
+    found = app.extensions.get("caseapp")
+    if not isinstance(found, Runtime):
+        raise NoRuntime(app.name)
+    return found
+
+
 def runtime() -> Runtime:
     """The runtime of the application handling the current request or command."""
-    return current_app.extensions["caseapp"]  # type: ignore[no-any-return]
+    return runtime_of(current_app)

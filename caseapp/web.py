@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_babel import get_locale, get_timezone
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from caseapp.api.errors import json_error
 from caseapp.extensions import db, login_manager
+from caseapp.runtime import runtime
 from caseapp.timezones import format_local, input_value, parse_time, wall_time, zone_assumed
 
 # Nothing the app serves needs a third-party origin; uploaded content is never inline.
@@ -88,25 +91,45 @@ def _load_user(secret: str) -> Any:
     return load_session_user(db.session, secret)
 
 
+# Paths whose answers belong to one person (or to whoever holds a link) even when the
+# request carries no login: case pages seen through a link-share cookie (sent only
+# under /cases/<id>), the link and invitation addresses themselves, the API.
+_PRIVATE_PREFIXES = ("/api/", "/cases/", "/s/", "/invite/", "/reset/", "/calendar/")
+
+
+def _is_private() -> bool:
+    """Whether the response may hold something of one person's and must not be cached.
+
+    Static files and the instance's public PKI are the same for everyone; everything a
+    logged-in user, a bearer token or a link share is answered is not, nor is anything
+    under a case's address.
+    """
+    if request.endpoint == "static" or request.blueprint == "pki":
+        return False
+    if getattr(g, "no_store", False) or request.path.startswith(_PRIVATE_PREFIXES):
+        return True
+    return "Authorization" in request.headers or bool(current_user.is_authenticated)
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.path.startswith("/api/") or getattr(g, "no_store", False):
-        response.headers.setdefault("Cache-Control", "no-store")
+    hsts = runtime().settings.strict_transport_security
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
+    if _is_private():
+        # Set, not defaulted: no view's own caching (a thumbnail's max-age) may keep a
+        # decrypted page or file in a browser's or proxy's cache after logout or revocation.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def wants_json() -> bool:
     """API paths always answer JSON; pages answer HTML."""
     return request.path.startswith("/api/")
-
-
-def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
-    """The one JSON error shape of the API: {"error": {"code", "message", ...}}."""
-    return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
 _CODES = {

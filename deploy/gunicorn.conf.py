@@ -22,6 +22,10 @@ timeout = 60
 # A worker killed or hung is replaced; the jobs it held (readings, dossier builds) are
 # taken over by any worker once their lease runs out (job_lease_seconds, 60 s default).
 
+# Access and error lines with the tokens of /s/, /invite/, /reset/ and /calendar/
+# addresses (and token= query values) replaced by [redacted]: see caseapp/log_redaction.py.
+logger_class = "caseapp.log_redaction.GunicornLogger"
+
 
 def post_worker_init(worker: Any) -> None:
     """Start this worker's job threads now, not at its first request.
@@ -30,6 +34,8 @@ def post_worker_init(worker: Any) -> None:
     respawned after a crash, or one the load balancer never picks, would leave the
     jobs to the others (or, with one worker, to nobody until a request comes).
     """
-    runtime = worker.wsgi.extensions["caseapp"]
+    from caseapp.runtime import runtime_of
+
+    runtime = runtime_of(worker.wsgi)
     if runtime.settings.web_runs_jobs:
         runtime.jobs.start()

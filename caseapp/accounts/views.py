@@ -22,6 +22,7 @@ from caseapp.accounts.forms import (
     SettingsForm,
     TokenForm,
 )
+from caseapp.cookies import set_cookie
 from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.forms import ActionForm
@@ -99,10 +100,13 @@ def _begin(user: service.User, target: str) -> WerkzeugResponse:
         target = url_for("accounts.two_factor")
     response = redirect(target)
     if user.locale in LOCALES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, user.locale, max_age=365 * 86400, samesite="Lax", httponly=True
-        )
+        _remember_language(response, user.locale)
     return response
+
+
+def _remember_language(response: WerkzeugResponse, locale: str) -> None:
+    # For a year, so pages before login (and after logout) stay in the user's language.
+    set_cookie(response, LANGUAGE_COOKIE, locale, max_age=365 * 86400)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -422,9 +426,7 @@ def choose_language(locale: str):  # type: ignore[no-untyped-def]
     form = ActionForm()
     response = redirect(_safe_next(request.form.get("next")))
     if form.validate_on_submit() and locale in LOCALES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, locale, max_age=365 * 86400, samesite="Lax", httponly=True
-        )
+        _remember_language(response, locale)
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()

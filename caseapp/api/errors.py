@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 
 from caseapp.accounts.tokens import TokenNotFound
 from caseapp.api import bp
@@ -19,7 +19,15 @@ from caseapp.pagination import BadCursor
 from caseapp.shares.access import OriginalsNotShared, ReadOnlyAccess
 from caseapp.shares.comments import CommentsClosed
 from caseapp.shares.service import ReviewNotYours, ShareNotFound
-from caseapp.web import json_error
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    """The one JSON error shape of the API: {"error": {"code", "message", ...}}.
+
+    Also what the app-wide handlers in caseapp.web answer on /api/ paths (404 for an
+    unknown route, 413, CSRF, 500), so a client sees one shape whatever failed.
+    """
+    return jsonify({"error": {"code": code, "message": message, **extra}}), status
 
 
 class BadRequestBody(Exception):

@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args, page_json, user_zone
+from caseapp.api.errors import json_error
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
@@ -20,7 +21,6 @@ from caseapp.runtime import runtime
 from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
 from caseapp.shares.service import look_fields, record_look
 from caseapp.timezones import utc_iso
-from caseapp.web import json_error
 
 
 def evidence_json(

@@ -9,7 +9,7 @@ from flask import jsonify, url_for
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import user_zone
-from caseapp.api.errors import json_body
+from caseapp.api.errors import json_body, json_error
 from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.runtime import runtime
@@ -17,7 +17,6 @@ from caseapp.shares import comments, service
 from caseapp.shares.access import ReadOnlyAccess, case_access, owned_case
 from caseapp.shares.models import Share
 from caseapp.timezones import utc_iso
-from caseapp.web import json_error
 
 
 def share_json(share: Share) -> dict[str, Any]:

@@ -64,7 +64,6 @@ def attachment_response(chunks: Iterator[bytes], evidence: Evidence) -> Response
     response.headers["Content-Length"] = str(evidence.size)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Evidence-SHA256"] = evidence.sha256
     return response
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -32,7 +33,7 @@ from caseapp.evidence.sniff import HEAD_BYTES
 from caseapp.evidence.upload import ReceivedFile
 from caseapp.extensions import db
 from caseapp.jobs import Claim, enqueue, register_handler
-from caseapp.runtime import Runtime
+from caseapp.runtime import Runtime, runtime_of
 
 READ_JOB = "evidence.read"
 _FINISHED = ("read", "failed")
@@ -51,7 +52,7 @@ def queue_reading(session: DbSession, evidence: Evidence) -> None:
 def run_reading(claim: Claim) -> None:
     """Read one uploaded item and the files inside it, within the upload's budget."""
     session = db.session
-    rt: Runtime = claim.app.extensions["caseapp"]
+    rt = runtime_of(claim.app)
     root = session.get(Evidence, claim.subject)
     if root is None:
         return
@@ -217,7 +218,9 @@ def _store_reading(
         put(rendition.role, rendition.data, rendition.media_type)
 
 
-def _derivative_writer(rt: Runtime, evidence: Evidence, written: list[str]) -> Any:
+def _derivative_writer(
+    rt: Runtime, evidence: Evidence, written: list[str]
+) -> Callable[[str, bytes, str], None]:
     # Derivatives commit together with the final read_state, so an item still
     # "reading" after an interruption has none to replace.
     def put(role: str, data: bytes, media_type: str) -> None:
@@ -252,7 +255,7 @@ def _gave_up(app: Flask, evidence_id: str, error: str) -> None:
     # Reading was interrupted on every attempt (the process died each time): the item
     # and anything inside it still waiting end `failed`, with a warning saying why.
     session = db.session
-    rt: Runtime = app.extensions["caseapp"]
+    rt = runtime_of(app)
     queue = deque([evidence_id])
     while queue:
         item = session.get(Evidence, queue.popleft())

@@ -172,9 +172,7 @@ def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-unt
     if found is None:
         abort(404)
     data, media_type = found
-    response = Response(data, content_type=media_type)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return Response(data, content_type=media_type)  # no-store, like every case address
 
 
 @bp.route("/cases/<case_id>/evidence/reading")

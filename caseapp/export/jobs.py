@@ -11,6 +11,7 @@ from caseapp.export.dossier import DossierTaken, build
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.jobs import Claim, JobLost, enqueue, register_handler
+from caseapp.runtime import runtime_of
 
 BUILD_JOB = "dossier.build"
 MAX_ERROR_CHARS = 2000
@@ -33,7 +34,7 @@ def run_build(claim: Claim) -> None:
     if dossier is None or dossier.status not in ("queued", "building"):
         return
     try:
-        build(session, claim.app.extensions["caseapp"], dossier, claim)
+        build(session, runtime_of(claim.app), dossier, claim)
     except DossierTaken:
         return  # finished or taken meanwhile: nothing left to do
     except JobLost:

@@ -129,6 +129,6 @@ def import_pkcs12(keys_dir: Path, data: bytes, password: bytes | None) -> Signin
     if (keys_dir / IMPORTED_CERT).exists():
         _archive_import(keys_dir)
     write_new(keys_dir / IMPORTED_KEY, private_key_pem(key), 0o600)  # type: ignore[arg-type]
-    write_new(keys_dir / IMPORTED_CERT, pem(cert), 0o644)
-    write_new(keys_dir / IMPORTED_CHAIN, b"".join(pem(c) for c in chain), 0o644)
+    write_new(keys_dir / IMPORTED_CERT, pem(cert), 0o600)
+    write_new(keys_dir / IMPORTED_CHAIN, b"".join(pem(c) for c in chain), 0o600)
     return SigningIdentity(keys_dir / IMPORTED_KEY, cert, chain, True)

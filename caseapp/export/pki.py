@@ -88,7 +88,7 @@ def write_new(path: Path, data: bytes, mode: int) -> None:
         handle.write(data)
 
 
-def _replace(path: Path, data: bytes, mode: int = 0o644) -> None:
+def _replace(path: Path, data: bytes, mode: int = 0o600) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     write_new(tmp, data, mode)
@@ -292,7 +292,7 @@ def create_instance_pki(keys_dir: Path, names: Names | None = None) -> list[str]
             ca_cert = load_cert(keys_dir / CA_CERT)
         else:
             ca_cert = _make_ca(ca_key, names)
-            write_new(keys_dir / CA_CERT, pem(ca_cert), 0o644)
+            write_new(keys_dir / CA_CERT, pem(ca_cert), 0o600)
             done.append("instance CA certificate")
         for key_name, cert_name, purpose in (
             (SIGNING_KEY, SIGNING_CERT, "signing"),
@@ -307,10 +307,10 @@ def create_instance_pki(keys_dir: Path, names: Names | None = None) -> list[str]
                 if _issued_by(load_cert(cert_path), ca_cert):
                     continue
                 done.append(f"{cert_name} moved to {LEGACY_DIR}/{_archive(keys_dir, cert_path)}")
-            write_new(cert_path, pem(issue(ca_key, ca_cert, key, names, purpose)), 0o644)
+            write_new(cert_path, pem(issue(ca_key, ca_cert, key, names, purpose)), 0o600)
             done.append(f"{cert_name} issued by the instance CA")
         if not (keys_dir / TSA_POLICY_FILE).exists():
-            write_new(keys_dir / TSA_POLICY_FILE, new_policy_oid().encode() + b"\n", 0o644)
+            write_new(keys_dir / TSA_POLICY_FILE, new_policy_oid().encode() + b"\n", 0o600)
             done.append("time stamp policy OID")
     current_crl(keys_dir)
     return done

@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from caseapp.api.dossiers import dossier_response
 from caseapp.export import service as dossiers
 from caseapp.export.context import LANGS, RECIPIENT_KINDS
+from caseapp.export.downloads import dossier_response
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields

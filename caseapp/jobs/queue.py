@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -126,7 +126,7 @@ class Claim:
         self.finished = True
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Job.state == "queued", Job.available_at <= now),
         and_(Job.state == "running", Job.lease_expires_at < now),

@@ -18,10 +18,9 @@ import threading
 import time
 import weakref
 from datetime import timedelta
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from caseapp.extensions import db
@@ -77,11 +76,11 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._pid: int | None = None
-        self._engine: Any = None
+        self._engine: Engine | None = None
         _runners.add(self)
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         """The database engine of this runner's application."""
         if self._engine is None:
             with self.app.app_context():
@@ -165,7 +164,7 @@ class JobRunner:
         finally:
             _draining.active = False
 
-    def _lane_loop(self, engine: Any, lane: str) -> None:
+    def _lane_loop(self, engine: Engine, lane: str) -> None:
         while not self._stopping.is_set():
             seen = self._wakeups
             try:
@@ -184,7 +183,7 @@ class JobRunner:
             finally:
                 self._held.pop(claim.job_id, None)
 
-    def _heartbeat(self, engine: Any) -> None:
+    def _heartbeat(self, engine: Engine) -> None:
         next_prune = time.monotonic()
         while not self._stopping.wait(self.lease_seconds / 3):
             try:
@@ -195,7 +194,7 @@ class JobRunner:
             except Exception:  # the next beat tries again, well before the lease ends
                 log.exception("renewing job leases failed")
 
-    def _execute(self, engine: Any, claim: Claim) -> None:
+    def _execute(self, engine: Engine, claim: Claim) -> None:
         handler = handler_for(claim.kind)
         if handler is None:
             release(engine, claim, f"no handler for {claim.kind}", retry_in=None)
@@ -222,7 +221,7 @@ class JobRunner:
                 retry_in = self.retry_base_seconds * 2 ** (claim.attempt - 1)
                 release(engine, claim, error, retry_in=retry_in)
 
-    def _give_up(self, engine: Any, claim: Claim, error: str) -> None:
+    def _give_up(self, engine: Engine, claim: Claim, error: str) -> None:
         # What giving up means for the subject (an item marked failed) commits *before*
         # the job is marked failed. A process that dies between the two leaves the job
         # claimable, so whoever takes it over gives up again (`on_give_up` must be

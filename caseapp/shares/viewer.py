@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.service import CaseNotFound
+from caseapp.cookies import secure_cookies
 from caseapp.database import utcnow
 from caseapp.extensions import db, login_manager
 from caseapp.shares.access import CaseAccess, ReadOnlyAccess, case_access, owned_case
@@ -61,7 +62,7 @@ def grant_link(response: BaseResponse, share: Share, now: datetime | None = None
         path=f"/cases/{share.case_id}",
         httponly=True,
         samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        secure=secure_cookies(),
     )
     return response
 

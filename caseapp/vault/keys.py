@@ -15,7 +15,6 @@ id, does not open.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from caseapp.vault.files import fsync_dir, make_dir, replace_file, write_new_file
 
 MASTER_KEY_SIZE = 32
 DATA_KEY_SIZE = 32
@@ -92,38 +93,6 @@ def unwrap_data_key(master_key: bytes, wrapped: WrappedKey, blob_id: str) -> byt
         raise KeyUnwrapFailed from None
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_new_file(path: Path, content: bytes) -> None:
-    """Create `path` with mode 0600, refusing to overwrite anything, and make it durable."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    _fsync_dir(path.parent)
-
-
-def _replace_file(path: Path, content: bytes) -> None:
-    """Atomically set a small state file (temp name, fsync, rename, fsync the folder)."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    try:
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
 class KeyRing:
     """The master keys of one instance, read from its key folder.
 
@@ -149,7 +118,7 @@ class KeyRing:
     def create(cls, keys_dir: Path) -> KeyRing:
         """Make a ring with one fresh master key; an existing ring is returned untouched."""
         keys_dir = Path(keys_dir).absolute()
-        keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_dir(keys_dir)
         if cls._read_keys(keys_dir):
             return cls.load(keys_dir)
         ring = cls(keys_dir, {})
@@ -234,14 +203,14 @@ class KeyRing:
             if key_id not in self._keys:
                 break
         key = secrets.token_bytes(MASTER_KEY_SIZE)
-        _write_new_file(self.keys_dir / f"{key_id}{_KEY_SUFFIX}", key.hex().encode() + b"\n")
+        write_new_file(self.keys_dir / f"{key_id}{_KEY_SUFFIX}", key.hex().encode() + b"\n")
         self._keys[key_id] = key
         return key_id
 
     def activate(self, key_id: str) -> None:
         """Make `key_id` the key that wraps new data keys."""
         self._key(key_id)
-        _replace_file(self.keys_dir / _ACTIVE_FILE, key_id.encode() + b"\n")
+        replace_file(self.keys_dir / _ACTIVE_FILE, key_id.encode() + b"\n")
 
     def retire(self, key_id: str) -> None:
         """Delete a master key that no blob uses any more; the active key is refused.
@@ -253,7 +222,7 @@ class KeyRing:
             raise ActiveKeyRetirement(key_id)
         self._key(key_id)
         (self.keys_dir / f"{key_id}{_KEY_SUFFIX}").unlink(missing_ok=True)
-        _fsync_dir(self.keys_dir)
+        fsync_dir(self.keys_dir)
         self._keys.pop(key_id, None)
 
     def rotation_target(self) -> str | None:
@@ -273,11 +242,11 @@ class KeyRing:
         if target is None:
             target = self.add_new_key()
             payload = json.dumps({"target_key_id": target}).encode()
-            _replace_file(self.keys_dir / _ROTATION_FILE, payload)
+            replace_file(self.keys_dir / _ROTATION_FILE, payload)
         self.activate(target)
         return target
 
     def finish_rotation(self) -> None:
         """Forget the rotation state once every blob is on the target key."""
         (self.keys_dir / _ROTATION_FILE).unlink(missing_ok=True)
-        _fsync_dir(self.keys_dir)
+        fsync_dir(self.keys_dir)

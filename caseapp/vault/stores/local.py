@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Self
 
+from caseapp.vault.files import fsync_dir, make_dir, open_private
 from caseapp.vault.stores.base import (
     BLOB_ID_RE,
     BlobNotFound,
@@ -43,14 +44,6 @@ _TMP_DIR = "tmp"
 _TMP_SUFFIX = ".part"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _sync_and_drop(fd: int, length: int) -> None:
     """Make the first `length` bytes durable, then let the kernel reuse their pages."""
     os.fdatasync(fd)
@@ -60,14 +53,14 @@ def _sync_and_drop(fd: int, length: int) -> None:
 def _create(path: Path) -> tuple[int, bool]:
     """Create a new file for writing, with O_DIRECT where the file system supports it;
     returns the descriptor and whether it is direct."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_EXCL
     if _O_DIRECT:
         try:
-            return os.open(path, flags | _O_DIRECT, 0o600), True
+            return open_private(path, flags | _O_DIRECT), True
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
-    return os.open(path, flags, 0o600), False
+    return open_private(path, flags), False
 
 
 class LocalSink:
@@ -181,10 +174,10 @@ class LocalSink:
         self._close()
         shard = self._final.parent
         if not shard.is_dir():
-            shard.mkdir(mode=0o700, exist_ok=True)
-            _fsync_dir(shard.parent)
+            make_dir(shard)
+            fsync_dir(shard.parent)
         os.replace(self._tmp, self._final)
-        _fsync_dir(shard)
+        fsync_dir(shard)
 
     def abort(self) -> None:
         """Close and remove the temp file; nothing appears under the blob id."""
@@ -230,7 +223,7 @@ class LocalStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(os.path.realpath(root))
         self._tmp = self.root / _TMP_DIR
-        self._tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_dir(self._tmp)
 
     def _path(self, blob_id: str) -> Path:
         check_blob_id(blob_id)
@@ -258,7 +251,7 @@ class LocalStore:
             path.unlink()
         except FileNotFoundError:
             return
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
     def list(self) -> Iterator[str]:
         """Ids of committed blobs, in a stable order; temp files are skipped."""

@@ -15,15 +15,18 @@ from caseapp.i18n import LANGUAGE_COOKIE
 from tests.conftest import PASSWORD
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("aaaaaaaaaa", "repeats"),
-    ("1234567890", "common"),
-    ("password12", "common"),
-    ("qwertyuiop", "common"),
-    ("asdfghjkl;", "keyboard"),
-    ("abcdefghijklmn", "sequence"),
-    ("short", "too_short"),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "repeats"),
+        ("1234567890", "common"),
+        ("password12", "common"),
+        ("qwertyuiop", "common"),
+        ("asdfghjkl;", "keyboard"),
+        ("abcdefghijklmn", "sequence"),
+        ("short", "too_short"),
+    ],
+)
 def test_common_and_keyboard_passwords_are_refused_with_the_reason(password, reason):
     strength = passwords.assess(password)
     assert not strength.acceptable
@@ -38,7 +41,11 @@ def test_a_password_made_of_the_users_own_email_is_refused():
 
 
 def test_the_test_and_demo_passwords_are_strong_enough():
-    for password, email in [(PASSWORD, "complainant@example.org"), DEMO_COMPLAINANT[:2][::-1], DEMO_ADVOCATE[:2][::-1]]:
+    for password, email in [
+        (PASSWORD, "complainant@example.org"),
+        DEMO_COMPLAINANT[:2][::-1],
+        DEMO_ADVOCATE[:2][::-1],
+    ]:
         assert passwords.assess(password, [email]).acceptable, password
 
 
@@ -53,9 +60,15 @@ def test_service_refuses_a_weak_password_on_create_and_change(app, user):
 
 def test_register_says_why_in_chinese_without_english(client, auth):
     client.set_cookie(LANGUAGE_COOKIE, "zh_CN")
-    response = auth.post("/register", {
-        "email": "li@example.org", "password": "password12", "confirm": "password12", "locale": "zh_CN",
-    })
+    response = auth.post(
+        "/register",
+        {
+            "email": "li@example.org",
+            "password": "password12",
+            "confirm": "password12",
+            "locale": "zh_CN",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "这是最常见的密码之一。" in page
@@ -65,9 +78,15 @@ def test_register_says_why_in_chinese_without_english(client, auth):
 
 
 def test_register_says_why_in_english(client, auth):
-    response = auth.post("/register", {
-        "email": "li@example.org", "password": "aaaaaaaaaa", "confirm": "aaaaaaaaaa", "locale": "en",
-    })
+    response = auth.post(
+        "/register",
+        {
+            "email": "li@example.org",
+            "password": "aaaaaaaaaa",
+            "confirm": "aaaaaaaaaa",
+            "locale": "en",
+        },
+    )
     page = response.get_data(as_text=True)
     assert "Repeated characters or words are easy to guess." in page
     assert "Avoid repeated words and characters." in page
@@ -75,17 +94,39 @@ def test_register_says_why_in_english(client, auth):
 
 def test_change_password_refuses_a_keyboard_row(client, auth, user):
     auth.login()
-    response = auth.post("/account/password", {
-        "pw-current": PASSWORD, "pw-new": "qwertyuiop", "pw-confirm": "qwertyuiop",
-    }, form_page="/account")
+    response = auth.post(
+        "/account/password",
+        {
+            "pw-current": PASSWORD,
+            "pw-new": "qwertyuiop",
+            "pw-confirm": "qwertyuiop",
+        },
+        form_page="/account",
+    )
     assert response.status_code == 422
     assert "This password is not strong enough." in response.get_data(as_text=True)
 
 
 def test_user_create_refuses_a_weak_password_in_one_line(instance_path):
-    command = [sys.executable, "-c", "from caseapp.cli import main; main()",
-               "user", "create", "weak@example.org", "--password-stdin"]
-    result = subprocess.run(command, input="1234567890\n", capture_output=True, text=True, timeout=120,
-                            env={"CASEAPP_INSTANCE": str(instance_path), "PATH": "/usr/bin:/bin"}, check=False)
+    command = [
+        sys.executable,
+        "-c",
+        "from caseapp.cli import main; main()",
+        "user",
+        "create",
+        "weak@example.org",
+        "--password-stdin",
+    ]
+    result = subprocess.run(
+        command,
+        input="1234567890\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"CASEAPP_INSTANCE": str(instance_path), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: password refused: it is one of the most common passwords"
+    assert (
+        result.stderr.strip() == "Error: password refused: it is one of the most common passwords"
+    )

@@ -31,23 +31,46 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_never_redirects_off_site(client, auth, user, target):
-    response = client.post(f"/login?next={target}", data={
-        "email": user.email, "password": PASSWORD, "csrf_token": auth.token(),
-    })
+    response = client.post(
+        f"/login?next={target}",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": auth.token(),
+        },
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("target", ["/cases", "/cases?status=open", "/account#password", "/s/abc%20def"])
+@pytest.mark.parametrize(
+    "target", ["/cases", "/cases?status=open", "/account#password", "/s/abc%20def"]
+)
 def test_login_goes_to_a_local_path(client, auth, user, target):
-    response = client.post(f"/login?next={target.replace('?', '%3F').replace('#', '%23')}", data={
-        "email": user.email, "password": PASSWORD, "csrf_token": auth.token(),
-    })
+    response = client.post(
+        f"/login?next={target.replace('?', '%3F').replace('#', '%23')}",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": auth.token(),
+        },
+    )
     assert response.headers["Location"] == target
 
 
-@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/x", "//evil.example", "/\\evil.example",
-                                    "https://evil.example", "/%2F%2Fevil.example", " /x", "/%0a/x"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",
+        "/\n/x",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+        "/%2F%2Fevil.example",
+        " /x",
+        "/%0a/x",
+    ],
+)
 def test_language_switch_never_redirects_off_site(client, auth, target):
     response = client.post("/language/zh_CN", data={"next": target, "csrf_token": auth.token()})
     assert response.status_code == 302
@@ -55,5 +78,7 @@ def test_language_switch_never_redirects_off_site(client, auth, target):
 
 
 def test_language_switch_returns_to_the_page(client, auth):
-    response = client.post("/language/en", data={"next": "/login?next=/cases", "csrf_token": auth.token()})
+    response = client.post(
+        "/language/en", data={"next": "/login?next=/cases", "csrf_token": auth.token()}
+    )
     assert response.headers["Location"] == "/login?next=/cases"

@@ -58,8 +58,11 @@ def test_password_change_revokes_every_token(app, user):
     secrets = [tokens.create_token(db.session, user, name=f"t{n}").secret for n in range(3)]
     db.session.commit()
     service.change_password(
-        db.session, app.extensions["caseapp"].passwords, user,
-        "correct horse battery", "a brand new passphrase",
+        db.session,
+        app.extensions["caseapp"].passwords,
+        user,
+        "correct horse battery",
+        "a brand new passphrase",
     )
     db.session.commit()
     assert [tokens.token_for_secret(db.session, s) for s in secrets] == [None, None, None]
@@ -70,8 +73,12 @@ def test_password_change_can_leave_tokens_alone(app, user):
     secret = tokens.create_token(db.session, user, name="kept").secret
     db.session.commit()
     service.change_password(
-        db.session, app.extensions["caseapp"].passwords, user,
-        "correct horse battery", "a brand new passphrase", revoke_tokens=False,
+        db.session,
+        app.extensions["caseapp"].passwords,
+        user,
+        "correct horse battery",
+        "a brand new passphrase",
+        revoke_tokens=False,
     )
     db.session.commit()
     assert tokens.token_for_secret(db.session, secret) is not None
@@ -113,7 +120,11 @@ def test_api_input_takes_a_date_or_a_number_of_days(app, user):
     assert by_days.token.expires_at == now + timedelta(days=90)
     year = now.year + 2
     by_date = tokens.create_token_from_input(
-        db.session, user, {"name": "ci", "expires_at": f"{year}-01-01T08:00:00+08:00"}, "UTC", now=now
+        db.session,
+        user,
+        {"name": "ci", "expires_at": f"{year}-01-01T08:00:00+08:00"},
+        "UTC",
+        now=now,
     )
     assert by_date.token.expires_at.isoformat() == f"{year}-01-01T00:00:00+00:00"
     forever = tokens.create_token_from_input(db.session, user, {"name": "ci"}, "UTC", now=now)

@@ -16,7 +16,9 @@ def run(app, *args: str):
 
 
 def test_create_prints_the_token_alone_on_stdout(app, client, user):
-    result = run(app, "token", "create", user.email, "--name", "nightly backup", "--expires-days", "30")
+    result = run(
+        app, "token", "create", user.email, "--name", "nightly backup", "--expires-days", "30"
+    )
     assert result.exit_code == 0, result.output
     secret = result.stdout.strip()
     assert secret.startswith("cat_")
@@ -40,14 +42,18 @@ def test_create_refuses_an_unknown_email_and_a_silly_expiry(app, user):
 
 def test_list_shows_every_token_with_its_state(app, user):
     kept = tokens.create_token(db.session, user, name="kept").token
-    ended = tokens.create_token(db.session, user, name="ended", expires_at=utcnow() + timedelta(days=1)).token
+    ended = tokens.create_token(
+        db.session, user, name="ended", expires_at=utcnow() + timedelta(days=1)
+    ).token
     tokens.revoke_token(db.session, ended)
     db.session.commit()
     table = run(app, "token", "list", user.email)
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
     assert len(lines) == 2
-    assert any(line.startswith(f"{kept.id}\tactive\t") and "expires never" in line for line in lines)
+    assert any(
+        line.startswith(f"{kept.id}\tactive\t") and "expires never" in line for line in lines
+    )
     assert any(line.startswith(f"{ended.id}\trevoked\t") for line in lines)
     listed = json.loads(run(app, "token", "list", user.email, "--json").stdout)
     assert listed["email"] == user.email
@@ -57,7 +63,13 @@ def test_list_shows_every_token_with_its_state(app, user):
     assert by_id[ended.id]["state"] == "revoked"
     assert by_id[ended.id]["revoked_at"]
     assert set(by_id[kept.id]) == {
-        "id", "name", "created_at", "last_used_at", "expires_at", "revoked_at", "state",
+        "id",
+        "name",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "state",
     }
 
 

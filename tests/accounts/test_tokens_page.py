@@ -18,8 +18,11 @@ def new_token_on(page: str) -> str | None:
 
 def test_a_token_made_on_the_page_is_shown_once_and_works(client, auth, user):
     auth.login()
-    response = auth.post("/account/tokens", {"token-name": "backup script", "token-expires": "30"},
-                         form_page="/account")
+    response = auth.post(
+        "/account/tokens",
+        {"token-name": "backup script", "token-expires": "30"},
+        form_page="/account",
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
@@ -50,9 +53,13 @@ def test_each_row_says_when_made_used_and_ending(client, auth, user):
 
 def test_a_token_needs_a_name_and_a_known_expiry(client, auth, user):
     auth.login()
-    nameless = auth.post("/account/tokens", {"token-name": "", "token-expires": "30"}, form_page="/account")
+    nameless = auth.post(
+        "/account/tokens", {"token-name": "", "token-expires": "30"}, form_page="/account"
+    )
     assert nameless.status_code == 422
-    odd = auth.post("/account/tokens", {"token-name": "x", "token-expires": "7"}, form_page="/account")
+    odd = auth.post(
+        "/account/tokens", {"token-name": "x", "token-expires": "7"}, form_page="/account"
+    )
     assert odd.status_code == 422
     assert tokens.every_token(db.session, user) == []
 
@@ -89,9 +96,15 @@ def test_changing_the_password_on_the_page_revokes_tokens(client, auth, user):
     secret = tokens.create_token(db.session, user, name="ci").secret
     db.session.commit()
     auth.login()
-    response = auth.post("/account/password", {
-        "pw-current": PASSWORD, "pw-new": "a brand new passphrase", "pw-confirm": "a brand new passphrase",
-    }, form_page="/account")
+    response = auth.post(
+        "/account/password",
+        {
+            "pw-current": PASSWORD,
+            "pw-new": "a brand new passphrase",
+            "pw-confirm": "a brand new passphrase",
+        },
+        form_page="/account",
+    )
     assert response.status_code == 302
     assert "every API token too" in client.get("/account").get_data(as_text=True)
     assert ApiClient(client, secret).get("/api/v1/cases").status_code == 401
@@ -102,9 +115,15 @@ def test_an_operator_can_keep_tokens_across_password_changes(client, auth, user)
     secret = tokens.create_token(db.session, user, name="ci").secret
     db.session.commit()
     auth.login()
-    auth.post("/account/password", {
-        "pw-current": PASSWORD, "pw-new": "a brand new passphrase", "pw-confirm": "a brand new passphrase",
-    }, form_page="/account")
+    auth.post(
+        "/account/password",
+        {
+            "pw-current": PASSWORD,
+            "pw-new": "a brand new passphrase",
+            "pw-confirm": "a brand new passphrase",
+        },
+        form_page="/account",
+    )
     assert ApiClient(client, secret).get("/api/v1/cases").status_code == 200
 
 

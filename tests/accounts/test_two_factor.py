@@ -83,7 +83,9 @@ def test_a_totp_code_is_taken_once_within_its_window(enrolled):
     later = NOW + STEP
     assert two_factor.verify(db.session, user, code_at(secret, later), now=later) == "totp"
     with pytest.raises(two_factor.InvalidCode):
-        two_factor.verify(db.session, user, code_at(secret, later), now=later + timedelta(seconds=10))
+        two_factor.verify(
+            db.session, user, code_at(secret, later), now=later + timedelta(seconds=10)
+        )
     db.session.refresh(user)
     assert user.totp_last_step == int(later.timestamp()) // 30
 
@@ -98,14 +100,24 @@ def test_an_older_code_is_refused_after_a_newer_one(enrolled):
 
 def test_codes_outside_the_window_or_malformed_are_refused(enrolled):
     user, secret, _ = enrolled
-    for code in (code_at(secret, NOW + 3 * STEP), code_at(secret, NOW - 3 * STEP), "", "12345", "１２３４５６", "abcdef"):
+    for code in (
+        code_at(secret, NOW + 3 * STEP),
+        code_at(secret, NOW - 3 * STEP),
+        "",
+        "12345",
+        "１２３４５６",
+        "abcdef",
+    ):
         with pytest.raises(two_factor.InvalidCode):
             two_factor.verify(db.session, user, code, now=NOW + STEP)
 
 
 def test_a_recovery_code_works_once_however_it_is_typed(enrolled):
     user, _, codes = enrolled
-    assert two_factor.verify(db.session, user, f"  {codes[3].upper().replace('-', ' ')} ", now=NOW) == "recovery"
+    assert (
+        two_factor.verify(db.session, user, f"  {codes[3].upper().replace('-', ' ')} ", now=NOW)
+        == "recovery"
+    )
     assert two_factor.remaining_recovery_codes(db.session, user) == 9
     with pytest.raises(two_factor.InvalidCode):
         two_factor.verify(db.session, user, codes[3], now=NOW)
@@ -123,7 +135,9 @@ def test_a_recovery_code_of_someone_else_is_refused(enrolled, make_user):
 
 def test_new_recovery_codes_replace_the_old_ones(enrolled):
     user, secret, old = enrolled
-    new = two_factor.regenerate_recovery_codes(db.session, user, code_at(secret, NOW + STEP), now=NOW + STEP)
+    new = two_factor.regenerate_recovery_codes(
+        db.session, user, code_at(secret, NOW + STEP), now=NOW + STEP
+    )
     assert len(new) == 10
     assert not set(new) & set(old)
     with pytest.raises(two_factor.InvalidCode):
@@ -144,9 +158,13 @@ def test_turning_it_off_takes_the_password_and_a_code(app, enrolled):
     passwords = app.extensions["caseapp"].passwords
     later = NOW + STEP
     with pytest.raises(service.WrongPassword):
-        two_factor.disable(db.session, passwords, user, "not the password", code_at(secret, later), now=later)
+        two_factor.disable(
+            db.session, passwords, user, "not the password", code_at(secret, later), now=later
+        )
     with pytest.raises(two_factor.InvalidCode):
-        two_factor.disable(db.session, passwords, user, PASSWORD, wrong_code(secret, later), now=later)
+        two_factor.disable(
+            db.session, passwords, user, PASSWORD, wrong_code(secret, later), now=later
+        )
     assert two_factor.is_enrolled(user)
 
     two_factor.disable(db.session, passwords, user, PASSWORD, codes[0], now=later)
@@ -164,12 +182,16 @@ def test_enrolling_and_turning_off_end_every_other_login_but_this_one(app, user)
     user.current_session_id = this
     secret = two_factor.start_enrolment(db.session, user)
     codes = two_factor.confirm_enrolment(db.session, user, code_at(secret, NOW), now=NOW)
-    assert [login.id for login in db.session.query(LoginSession)] == [hashlib.sha256(this.encode()).hexdigest()]
+    assert [login.id for login in db.session.query(LoginSession)] == [
+        hashlib.sha256(this.encode()).hexdigest()
+    ]
 
     service.start_session(db.session, user)
     db.session.commit()
     user.current_session_id = this
-    two_factor.disable(db.session, app.extensions["caseapp"].passwords, user, PASSWORD, codes[0], now=NOW)
+    two_factor.disable(
+        db.session, app.extensions["caseapp"].passwords, user, PASSWORD, codes[0], now=NOW
+    )
     assert db.session.query(LoginSession).count() == 1
 
 
@@ -187,7 +209,9 @@ def test_operator_reset_removes_the_factor_and_every_login(enrolled):
 def _caseapp(instance, *args):
     env = {**os.environ, "CASEAPP_INSTANCE": str(instance)}
     command = [sys.executable, "-c", "from caseapp.cli import main; main()", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def test_caseapp_user_2fa_reset_in_a_real_process(instance_path, enrolled):

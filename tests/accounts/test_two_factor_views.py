@@ -22,9 +22,13 @@ def enrol_through_the_page(client, auth):
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'data-totp-secret="([A-Z2-7]+)"', page).group(1)
     assert 'src="data:image/svg+xml' in page
-    done = client.post("/account/two-factor", data={
-        "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token_from(page),
-    })
+    done = client.post(
+        "/account/two-factor",
+        data={
+            "code": pyotp.TOTP(secret).now(),
+            "csrf_token": csrf_token_from(page),
+        },
+    )
     assert done.status_code == 200
     codes = re.findall(r'data-recovery-code="([a-z0-9-]+)"', done.get_data(as_text=True))
     assert len(codes) == 10
@@ -85,14 +89,20 @@ def test_password_alone_no_longer_logs_in(client, auth, enrolled):
     # Half logged in is not logged in: every page sends the visitor back to log in.
     for path in ("/", "/cases", "/account", "/account/two-factor", "/shared"):
         answer = client.get(path)
-        assert answer.status_code == 302 and answer.headers["Location"].startswith("/login"), path
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/login"), path
 
 
 def test_the_code_step_finishes_the_login_and_goes_to_next(client, auth, enrolled):
     secret, _ = enrolled
-    client.post("/login?next=/cases", data={
-        "email": "complainant@example.org", "password": PASSWORD, "csrf_token": auth.token(),
-    })
+    client.post(
+        "/login?next=/cases",
+        data={
+            "email": "complainant@example.org",
+            "password": PASSWORD,
+            "csrf_token": auth.token(),
+        },
+    )
     wrong = send_code(client, "000000" if next_code(secret) != "000000" else "111111")
     assert "This code is not valid or was used already." in wrong.get_data(as_text=True)
     assert client.get("/").status_code == 302
@@ -154,12 +164,18 @@ def test_turning_it_off_takes_password_and_code(client, auth, enrolled, user):
     _, codes = enrolled
     auth.login()
     send_code(client, codes[0])
-    wrong = auth.post("/account/two-factor/disable", {"off-password": "not it", "off-code": codes[1]},
-                      form_page="/account/two-factor")
+    wrong = auth.post(
+        "/account/two-factor/disable",
+        {"off-password": "not it", "off-code": codes[1]},
+        form_page="/account/two-factor",
+    )
     assert wrong.status_code == 422
     assert "The current password is wrong." in wrong.get_data(as_text=True)
-    done = auth.post("/account/two-factor/disable", {"off-password": PASSWORD, "off-code": codes[1]},
-                     form_page="/account/two-factor")
+    done = auth.post(
+        "/account/two-factor/disable",
+        {"off-password": PASSWORD, "off-code": codes[1]},
+        form_page="/account/two-factor",
+    )
     assert done.status_code == 302
     db.session.refresh(user)
     assert not two_factor.is_enrolled(user)
@@ -171,11 +187,17 @@ def test_new_recovery_codes_need_a_code_and_replace_the_old(client, auth, enroll
     _, codes = enrolled
     auth.login()
     send_code(client, codes[0])
-    refused = auth.post("/account/two-factor/recovery-codes", {"codes-code": "nope"},
-                        form_page="/account/two-factor")
+    refused = auth.post(
+        "/account/two-factor/recovery-codes",
+        {"codes-code": "nope"},
+        form_page="/account/two-factor",
+    )
     assert refused.status_code == 422
-    fresh = auth.post("/account/two-factor/recovery-codes", {"codes-code": codes[1]},
-                      form_page="/account/two-factor")
+    fresh = auth.post(
+        "/account/two-factor/recovery-codes",
+        {"codes-code": codes[1]},
+        form_page="/account/two-factor",
+    )
     new = re.findall(r'data-recovery-code="([a-z0-9-]+)"', fresh.get_data(as_text=True))
     assert len(new) == 10
     auth.logout()
@@ -201,7 +223,8 @@ def test_an_advocate_must_enrol_before_anything_else(client, auth, make_user, ap
     assert response.headers["Location"] == "/account/two-factor"
     for path in ("/", "/cases", "/shared", "/account"):
         answer = client.get(path)
-        assert answer.status_code == 302 and answer.headers["Location"] == "/account/two-factor", path
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"] == "/account/two-factor", path
     # The API answers to tokens, not to this login.
     assert api_for(advocate).get("/api/v1/shared").status_code == 200
 
@@ -230,7 +253,8 @@ def test_an_advocate_who_must_enrol_can_still_log_out(client, auth, make_user):
 def test_code_guesses_are_throttled_per_account_after_five(client, auth, enrolled):
     auth.login()
     token = csrf_token_from(client.get("/login/code").get_data(as_text=True))
-    answers = [client.post("/login/code", data={"code": "abcdef", "csrf_token": token})
-               for _ in range(6)]
+    answers = [
+        client.post("/login/code", data={"code": "abcdef", "csrf_token": token}) for _ in range(6)
+    ]
     assert [answer.status_code for answer in answers] == [200] * 5 + [429]
     assert int(answers[-1].headers["Retry-After"]) >= 1

@@ -25,11 +25,17 @@ ROUTES = [
 @pytest.fixture
 def strangers_case(api_for, make_user):
     owner = api_for(make_user("owner@example.org"))
-    case_id = owner.post("/api/v1/cases", json={
-        "title": "私人案件", "counterparty": "X", "category": "other"}).get_json()["id"]
-    event_id = owner.post(f"/api/v1/cases/{case_id}/events", json={
-        "occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "秘密",
-    }).get_json()["id"]
+    case_id = owner.post(
+        "/api/v1/cases", json={"title": "私人案件", "counterparty": "X", "category": "other"}
+    ).get_json()["id"]
+    event_id = owner.post(
+        f"/api/v1/cases/{case_id}/events",
+        json={
+            "occurred_at": "2024-01-01T00:00:00Z",
+            "channel": "email",
+            "summary": "秘密",
+        },
+    ).get_json()["id"]
     return case_id, event_id
 
 
@@ -37,8 +43,9 @@ def strangers_case(api_for, make_user):
 def test_other_users_case_is_404(api, strangers_case, method, route):
     case_id, event_id = strangers_case
     path = route.format(case=case_id, event=event_id)
-    response = api.client.open(path, method=method, headers=api.headers,
-                               json={"summary": "hijack", "status": "closed"})
+    response = api.client.open(
+        path, method=method, headers=api.headers, json={"summary": "hijack", "status": "closed"}
+    )
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
     assert "私人案件" not in response.get_data(as_text=True)
@@ -52,29 +59,40 @@ def test_unknown_ids_are_404_too(api, method, route):
 
 
 def test_event_of_another_case_is_404_through_my_case(api, strangers_case):
-    my_case = api.post("/api/v1/cases", json={
-        "title": "t", "counterparty": "c", "category": "other",
-    }).get_json()["id"]
+    my_case = api.post(
+        "/api/v1/cases",
+        json={
+            "title": "t",
+            "counterparty": "c",
+            "category": "other",
+        },
+    ).get_json()["id"]
     _, event_id = strangers_case
     assert api.get(f"/api/v1/cases/{my_case}/events/{event_id}").status_code == 404
 
 
 # -- the second factor: the API answers to tokens, never to a half-finished login ----
 
+
 @pytest.fixture
 def own_case_with_two_factor(api, user):
     """The complainant's own case; they have two-factor on."""
-    case_id = api.post("/api/v1/cases", json={
-        "title": "我的案件", "counterparty": "X", "category": "other"}).get_json()["id"]
-    event_id = api.post(f"/api/v1/cases/{case_id}/events", json={
-        "occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "记录"}).get_json()["id"]
+    case_id = api.post(
+        "/api/v1/cases", json={"title": "我的案件", "counterparty": "X", "category": "other"}
+    ).get_json()["id"]
+    event_id = api.post(
+        f"/api/v1/cases/{case_id}/events",
+        json={"occurred_at": "2024-01-01T00:00:00Z", "channel": "email", "summary": "记录"},
+    ).get_json()["id"]
     secret = two_factor.start_enrolment(db.session, user)
     two_factor.confirm_enrolment(db.session, user, pyotp.TOTP(secret).now())
     return case_id, event_id
 
 
 @pytest.mark.parametrize(("method", "route"), ROUTES)
-def test_a_browser_between_password_and_code_gets_401(client, auth, own_case_with_two_factor, method, route):
+def test_a_browser_between_password_and_code_gets_401(
+    client, auth, own_case_with_two_factor, method, route
+):
     case_id, event_id = own_case_with_two_factor
     assert auth.login().headers["Location"] == "/login/code"
     response = client.open(route.format(case=case_id, event=event_id), method=method, json={})

@@ -21,7 +21,9 @@ def document(client):
 
 
 def check(document, schema_name, instance):
-    Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema_name}"}).validate(instance)
+    Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema_name}"}).validate(
+        instance
+    )
 
 
 def test_the_list_marks_the_token_in_use_and_pages_like_every_list(api, user, document):
@@ -62,7 +64,9 @@ def test_bad_token_input_is_422(api, document):
 
 def test_a_revoked_token_is_401_on_its_next_request(api, api_for, user):
     other = api_for(user)
-    other_id = [i for i in api.get("/api/v1/tokens").get_json()["items"] if not i["current"]][0]["id"]
+    other_id = [i for i in api.get("/api/v1/tokens").get_json()["items"] if not i["current"]][0][
+        "id"
+    ]
     assert other.get("/api/v1/cases").status_code == 200
     assert api.delete(f"/api/v1/tokens/{other_id}").status_code == 204
     refused = other.get("/api/v1/cases")
@@ -87,7 +91,9 @@ def test_another_users_token_is_404_and_stays_alive(api, api_for, make_user):
 
 
 def test_an_expired_token_is_401(app, client, user):
-    issued = tokens.create_token(db.session, user, name="short", expires_at=utcnow() + timedelta(days=1))
+    issued = tokens.create_token(
+        db.session, user, name="short", expires_at=utcnow() + timedelta(days=1)
+    )
     db.session.commit()
     api = ApiClient(client, issued.secret)
     assert api.get("/api/v1/cases").status_code == 200
@@ -99,8 +105,11 @@ def test_an_expired_token_is_401(app, client, user):
 def test_a_token_made_before_a_password_change_is_401_after_it(app, api, user):
     assert api.get("/api/v1/cases").status_code == 200
     service.change_password(
-        db.session, app.extensions["caseapp"].passwords, user,
-        "correct horse battery", "a brand new passphrase",
+        db.session,
+        app.extensions["caseapp"].passwords,
+        user,
+        "correct horse battery",
+        "a brand new passphrase",
     )
     db.session.commit()
     assert api.get("/api/v1/cases").status_code == 401

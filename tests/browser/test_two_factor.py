@@ -63,7 +63,9 @@ def test_complainant_enrols_then_logs_in_with_a_code_and_a_recovery_code_once(
     page.get_by_role("button", name="Turn on two-factor authentication").click()
 
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
-    recovery_codes = [code.strip() for code in page.locator("[data-recovery-code]").all_inner_texts()]
+    recovery_codes = [
+        code.strip() for code in page.locator("[data-recovery-code]").all_inner_texts()
+    ]
     assert len(recovery_codes) == 10
     fits_a_phone(page)
     log_out(page)

@@ -83,23 +83,41 @@ def test_registration_is_limited_per_address(app):
     statuses = []
     for n in range(REGISTER.free + 1):
         auth = AuthActions(app.test_client())
-        statuses.append(auth.post("/register", {
-            "email": f"new{n}@example.org", "password": PASSWORD, "confirm": PASSWORD, "locale": "en",
-        }).status_code)
+        statuses.append(
+            auth.post(
+                "/register",
+                {
+                    "email": f"new{n}@example.org",
+                    "password": PASSWORD,
+                    "confirm": PASSWORD,
+                    "locale": "en",
+                },
+            ).status_code
+        )
     assert statuses == [302] * REGISTER.free + [429]
     assert accounts.find_user(db.session, f"new{REGISTER.free}@example.org") is None
 
 
 def test_invitation_registration_shares_the_registration_limit(app, user, case):
     created = shares.create_share(
-        db.session, app.extensions["caseapp"].head_key, user, case,
-        {"advocate_email": "chen@association.example.org"}, "UTC",
+        db.session,
+        app.extensions["caseapp"].head_key,
+        user,
+        case,
+        {"advocate_email": "chen@association.example.org"},
+        "UTC",
     )
     db.session.commit()
     for n in range(REGISTER.free):
-        AuthActions(app.test_client()).post("/register", {
-            "email": f"new{n}@example.org", "password": PASSWORD, "confirm": PASSWORD, "locale": "en",
-        })
+        AuthActions(app.test_client()).post(
+            "/register",
+            {
+                "email": f"new{n}@example.org",
+                "password": PASSWORD,
+                "confirm": PASSWORD,
+                "locale": "en",
+            },
+        )
     invitee = AuthActions(app.test_client())
     path = f"/invite/{created.invite_token}"
     response = invitee.post(path, {"password": PASSWORD, "confirm": PASSWORD, "locale": "en"})

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from caseapp.access.panels import PanelRegistry
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
 from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
@@ -46,6 +47,7 @@ def create_app(
     _init_extensions(app)
     app.extensions["caseapp"] = _build_runtime(settings)
     _register_blob_references(app.extensions["caseapp"].blob_references)
+    _register_panels(app.extensions["caseapp"].panels)
 
     from caseapp import web
     from caseapp.cli import register_commands
@@ -111,6 +113,14 @@ def _register_blob_references(registry: ReferenceRegistry) -> None:
 
     for capability in (evidence_blobs, export_blobs):
         capability.register(registry)
+
+
+def _register_panels(registry: PanelRegistry) -> None:
+    # The case and evidence pages import no capability that adds to them: sharing
+    # (comments, reviews, the share list) puts its panels here.
+    from caseapp.shares import panels as share_panels
+
+    share_panels.register(registry)
 
 
 def _init_extensions(app: Flask) -> None:

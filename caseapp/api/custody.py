@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import jsonify
 
+from caseapp.access.policy import CaseAccess, case_access, custody_details
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.custody import log as custody
 from caseapp.custody.models import CustodyEntry
 from caseapp.extensions import db
-from caseapp.shares.access import CaseAccess, case_access, custody_details
 from caseapp.timezones import utc_iso
 
 

@@ -6,15 +6,16 @@ from typing import Any
 
 from flask import Response, jsonify, url_for
 
+from caseapp.access.policy import CaseAccess, case_access, owned_case, require_dossier_files
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import json_body
+from caseapp.custody.looks import record_dossier_download
 from caseapp.export import service as dossiers
+from caseapp.export.downloads import dossier_response
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
-from caseapp.shares.access import CaseAccess, case_access, owned_case, require_dossier_files
-from caseapp.shares.service import record_dossier_download
 from caseapp.timezones import utc_iso
 
 
@@ -90,25 +91,6 @@ def _download(dossier_id: str, which: str) -> Response:
     record_dossier_download(db.session, runtime().head_key, access, dossier, which)
     db.session.commit()
     return dossier_response(chunks, dossier, which)
-
-
-def dossier_response(chunks: Any, dossier: Dossier, which: str) -> Response:
-    """A dossier file as a download, with its SHA-256 in a header."""
-    media_type, extension = (
-        ("application/pdf", "pdf") if which == "pdf" else ("application/zip", "zip")
-    )
-    response = Response(chunks, content_type=media_type, direct_passthrough=True)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="dossier-{dossier.id}.{extension}"'
-    )
-    response.headers["Content-Length"] = str(
-        dossier.size if which == "pdf" else dossier.bundle_size
-    )
-    response.headers["X-Content-SHA256"] = (
-        dossier.sha256 if which == "pdf" else dossier.bundle_sha256
-    ) or ""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.get("/dossiers/<dossier_id>/pdf")

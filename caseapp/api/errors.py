@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import request
 
+from caseapp.access.policy import OriginalsNotShared, ReadOnlyAccess
 from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
@@ -15,7 +16,6 @@ from caseapp.export.service import DossierNotFound, DossierNotIntact, DossierNot
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
-from caseapp.shares.access import OriginalsNotShared, ReadOnlyAccess
 from caseapp.shares.comments import CommentsClosed
 from caseapp.shares.service import ReviewNotYours, ShareNotFound
 from caseapp.web import json_error

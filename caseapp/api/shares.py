@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, url_for
 
+from caseapp.access.policy import ReadOnlyAccess, case_access, owned_case
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import user_zone
@@ -14,7 +15,6 @@ from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares import comments, service
-from caseapp.shares.access import ReadOnlyAccess, case_access, owned_case
 from caseapp.shares.models import Share
 from caseapp.timezones import utc_iso
 from caseapp.web import json_error

@@ -18,18 +18,15 @@ from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
+from caseapp.custody import looks
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, utcnow
 from caseapp.evidence.models import Evidence
-from caseapp.export.models import Dossier
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
-from caseapp.shares.access import CaseAccess
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
 
 DEFAULT_LIFETIME = timedelta(days=30)
 MAX_LIFETIME = timedelta(days=366)
-# A share page viewed again within this window is the same visit: one "share.opened".
-VISIT_WINDOW = timedelta(minutes=30)
 
 SHARE_FIELDS: dict[str, FieldSpec] = {
     "advocate_email": FieldSpec("text", max_length=254),
@@ -260,84 +257,8 @@ def open_link(
     )
     if share is None or not share.is_open(now):
         raise ShareNotFound("link")
-    _log_open(session, head_key, share, f"link:{share.id}", now)
+    looks.log_open(session, head_key, share, f"link:{share.id}", now)
     return share
-
-
-def note_visit(
-    session: DbSession, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
-) -> None:
-    """Log that a share's case page was opened, once per visit (see VISIT_WINDOW)."""
-    share = access.share
-    if share is None:
-        return
-    now = now or utcnow()
-    if share.last_opened_at is None or now - share.last_opened_at >= VISIT_WINDOW:
-        _log_open(session, head_key, share, access.actor(), now)
-
-
-def _log_open(
-    session: DbSession, head_key: HeadKey, share: Share, actor: str, now: datetime
-) -> None:
-    share.last_opened_at = now
-    share.last_activity_at = now
-    custody.record(
-        session,
-        head_key,
-        case_id=share.case_id,
-        actor=actor,
-        action="share.opened",
-        subject=f"share:{share.id}",
-        details={"kind": share.kind},
-    )
-
-
-def look_fields(access: CaseAccess, evidence: Evidence) -> dict[str, Any]:
-    """The custody fields of a look at an item (case, actor, subject, details), as plain
-    values that stay valid after the request's objects are gone."""
-    details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
-    if access.share is not None:
-        details["via"] = f"share:{access.share.id}"
-    return {
-        "case_id": evidence.case_id,
-        "actor": access.actor(),
-        "subject": f"evidence:{evidence.id}",
-        "details": details,
-    }
-
-
-def record_look(
-    session: DbSession,
-    head_key: HeadKey,
-    fields: dict[str, Any],
-    action: str,
-    **extra: Any,
-) -> None:
-    """Log that the viewer read (`evidence.viewed`), downloaded, or found not intact
-    (`evidence.integrity_failed`) an item, and via which share; `fields` from look_fields."""
-    details = {**fields["details"], **extra}
-    custody.record(session, head_key, action=action, **{**fields, "details": details})
-
-
-def record_dossier_download(
-    session: DbSession, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
-) -> None:
-    """Log that the viewer took a dossier's PDF or bundle away, and via which share."""
-    details: dict[str, Any] = {
-        "file": which,
-        "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256,
-    }
-    if access.share is not None:
-        details["via"] = f"share:{access.share.id}"
-    custody.record(
-        session,
-        head_key,
-        case_id=dossier.case_id,
-        actor=access.actor(),
-        action="dossier.downloaded",
-        subject=f"dossier:{dossier.id}",
-        details=details,
-    )
 
 
 def advocate_shares(session: DbSession, user: User, *, now: datetime | None = None) -> list[Share]:

@@ -22,20 +22,23 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
+from caseapp.access.policy import case_access
+from caseapp.access.viewer import (
+    grant_link,
+    mark_share_view,
+    owner_case,
+    signed_in_user,
+    viewer_access,
+)
 from caseapp.accounts import service as accounts
 from caseapp.cases.models import Case
-from caseapp.cases.vocabulary import CATEGORY_BY_CODE
-from caseapp.custody import log as custody
-from caseapp.database import utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
-from caseapp.export import service as dossier_service
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
-from caseapp.shares import comments, history, invitations, service
-from caseapp.shares.access import CaseAccess, OriginalsNotShared, case_access, require_dossier_files
+from caseapp.shares import comments, invitations, service
 from caseapp.shares.forms import (
     REVIEW_LABELS,
     AdvocateRegisterForm,
@@ -44,13 +47,6 @@ from caseapp.shares.forms import (
     ShareForm,
 )
 from caseapp.shares.models import Share
-from caseapp.shares.viewer import (
-    grant_link,
-    mark_share_view,
-    owner_case,
-    signed_in_user,
-    viewer_access,
-)
 from caseapp.timezones import default_zone_for
 
 bp = Blueprint("shares", __name__)
@@ -80,26 +76,6 @@ def _tz() -> str:
 
 
 # -- the owner -----------------------------------------------------------------
-
-
-def owner_panels(case: Case) -> dict[str, Any]:
-    """What the owner's case page shows about sharing: shares, comments, who looked.
-
-    Reading the page counts as reading its comments (the unread markers are taken first).
-    """
-    access = case_access(db.session, case.id, user=current_user)
-    read_at = comments.read_until(db.session, current_user, case.id)
-    panels = {
-        "shares": service.case_shares(db.session, case),
-        "conversation": comments.all_comments(db.session, access),
-        "read_at": read_at,
-        "comment_form": _comment_form(access),
-        "looks": history.access_history(db.session, case),
-        "now": utcnow(),
-    }
-    comments.mark_read(db.session, current_user, case.id)
-    db.session.commit()
-    return panels
 
 
 def _share_form(case: Case, items: list[Evidence]) -> ShareForm:
@@ -171,21 +147,6 @@ def revoke(case_id: str, share_id: str):  # type: ignore[no-untyped-def]
 # -- both sides -------------------------------------------------------------------
 
 
-def _comment_form(access: CaseAccess, evidence: Evidence | None = None) -> CommentForm:
-    form = CommentForm(evidence_id=evidence.id if evidence else "")
-    if access.is_owner:
-        open_shares = [
-            s
-            for s in service.case_shares(db.session, access.case)
-            if s.kind == "advocate" and s.is_open(utcnow())
-        ]
-        form.share_id.choices = [SelectChoice("", _("Every advocate"))] + [
-            SelectChoice(s.id, s.advocate.name if s.advocate else s.advocate_email or "")
-            for s in open_shares
-        ]
-    return form
-
-
 @bp.route("/cases/<case_id>/comments", methods=["POST"])
 @login_required
 def comment(case_id: str):  # type: ignore[no-untyped-def]
@@ -251,89 +212,6 @@ def review(share_id: str):  # type: ignore[no-untyped-def]
             db.session.commit()
             flash(_("Review state saved. The complainant sees it."), "success")
     return redirect(url_for("cases.show", case_id=share.case_id, _anchor="review"))
-
-
-def shared_case_page(access: CaseAccess) -> str:
-    """The read-only case page for an advocate or a link visitor; the visit is logged."""
-    case = access.case
-    read_at = comments.read_until(db.session, access.user, case.id) if access.user else None
-    page = render_template(
-        "shares/case.html",
-        access=access,
-        case=case,
-        category=CATEGORY_BY_CODE.get(case.category),
-        evidence=[
-            item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
-        ],
-        custody_entries=custody.entries(db.session, case.id),
-        custody_head=custody.head_of(db.session, case.id),
-        dossiers=[
-            d for d in dossier_service.list_dossiers(db.session, case) if d.status == "ready"
-        ],
-        may_download_dossiers=_may_download_dossiers(access),
-        conversation=comments.all_comments(db.session, access) if access.user else [],
-        read_at=read_at,
-        comment_form=_comment_form(access),
-        review_forms=[
-            (share, ReviewForm(review_state=share.review_state))
-            for share in access.shares
-            if access.user is not None and share.advocate_id == access.user.id
-        ],
-    )
-    service.note_visit(db.session, runtime().head_key, access)
-    if access.user is not None:
-        comments.mark_read(db.session, access.user, case.id)
-    db.session.commit()
-    return page
-
-
-def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
-    """The read-only page of one item for an advocate or a link visitor; logged as viewed."""
-    vault = runtime().vault
-    html = evidence_service.derived_bytes(vault, item, "html")
-    text = evidence_service.text_of(vault, item)
-    conversation = comments.all_comments(db.session, access) if access.user else []
-    page = render_template(
-        "shares/evidence.html",
-        access=access,
-        case=access.case,
-        item=item,
-        reading=evidence_service.reading_of(vault, item),
-        text=evidence_service.email_body(text) if item.kind == "email" else text,
-        html=html.decode("utf-8") if html is not None else None,
-        transcript=evidence_service.transcript_of(vault, item),
-        renditions=evidence_service.rendition_roles(item),
-        children=[child for child in item.children if access.sees(child)],
-        conversation=[c for c in conversation if c.evidence_id == item.id],
-        read_at=comments.read_until(db.session, access.user, access.case.id)
-        if access.user
-        else None,
-        comment_form=_comment_form(access, item),
-    )
-    service.record_look(
-        db.session, runtime().head_key, service.look_fields(access, item), "evidence.viewed"
-    )
-    db.session.commit()
-    return page
-
-
-def shared_dossiers_page(access: CaseAccess) -> str:
-    """The case's dossiers for an advocate or link visitor: verify in place, download if allowed."""
-    return render_template(
-        "shares/dossiers.html",
-        access=access,
-        case=access.case,
-        dossiers=dossier_service.list_dossiers(db.session, access.case),
-        may_download=_may_download_dossiers(access),
-    )
-
-
-def _may_download_dossiers(access: CaseAccess) -> bool:
-    try:
-        require_dossier_files(access)
-    except OriginalsNotShared:
-        return False
-    return True
 
 
 # -- links and invitations --------------------------------------------------------

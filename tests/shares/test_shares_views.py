@@ -9,12 +9,12 @@ from datetime import timedelta
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from caseapp.access.viewer import LINK_COOKIE_PREFIX
 from caseapp.accounts import service as accounts
 from caseapp.custody import log as custody
 from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.shares.models import Share
-from caseapp.shares.viewer import LINK_COOKIE_PREFIX
 from tests.conftest import PASSWORD
 from tests.shares.conftest import csrf_token, expire, login_client
 

@@ -173,6 +173,15 @@ def custody_details(access: CaseAccess, subject: str, details: dict[str, Any]) -
     return {"withheld": True}
 
 
+def may_download_dossiers(access: CaseAccess) -> bool:
+    """Whether the viewer may take a dossier's PDF or bundle away (see require_dossier_files)."""
+    try:
+        require_dossier_files(access)
+    except OriginalsNotShared:
+        return False
+    return True
+
+
 def require_dossier_files(access: CaseAccess) -> None:
     """OriginalsNotShared unless the viewer may download a dossier's PDF or bundle.
 
@@ -182,3 +191,15 @@ def require_dossier_files(access: CaseAccess) -> None:
     """
     if not access.allow_originals or access.evidence_ids is not None:
         raise OriginalsNotShared(access.case.id)
+
+
+def share_holders(session: DbSession, case_id: str) -> tuple[set[str], dict[str, str]]:
+    """Who the case is or was shared with: advocates' user ids, and link shares' labels by id."""
+    advocates: set[str] = set()
+    links: dict[str, str] = {}
+    for share in session.scalars(select(Share).where(Share.case_id == case_id)):
+        if share.kind == "link":
+            links[share.id] = share.label
+        elif share.advocate_id:
+            advocates.add(share.advocate_id)
+    return advocates, links

@@ -15,12 +15,12 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response as BaseResponse
 
+from caseapp.access.policy import CaseAccess, ReadOnlyAccess, case_access, owned_case
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.service import CaseNotFound
 from caseapp.database import utcnow
 from caseapp.extensions import db, login_manager
-from caseapp.shares.access import CaseAccess, ReadOnlyAccess, case_access, owned_case
 from caseapp.shares.models import Share
 
 LINK_COOKIE_PREFIX = "caseapp_link_"

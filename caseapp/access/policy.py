@@ -1,6 +1,7 @@
 """Who may do what with a case: the one answer every route asks for.
 
-The owner may do everything. An advocate with an open share, or a browser holding
+The owner may do everything. An advocate with an open share they accepted (until
+then it is an offer, see caseapp.shares.offers), or a browser holding
 an open link share, may read: the case, its chronology, the evidence the share
 includes (originals only when allowed), the custody log. Anyone else learns
 nothing, not even that the case exists: they get CaseNotFound, the same as for an
@@ -89,7 +90,8 @@ def case_access(
         return CaseAccess(case=case, role="owner", user=user)
     reach = []
     if user is not None:
-        reach.append(Share.advocate_id == user.id)
+        # An advocate share is an offer until accepted: it opens nothing before.
+        reach.append((Share.advocate_id == user.id) & Share.accepted_at.is_not(None))
     if link_share_ids:
         reach.append((Share.kind == "link") & Share.id.in_(list(link_share_ids)))
     if not reach:
@@ -100,6 +102,7 @@ def case_access(
             .where(
                 Share.case_id == case.id,
                 Share.revoked_at.is_(None),
+                Share.declined_at.is_(None),
                 Share.expires_at > now,
                 or_(*reach),
             )

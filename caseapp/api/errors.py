@@ -17,6 +17,7 @@ from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
 from caseapp.shares.comments import CommentsClosed
+from caseapp.shares.offers import NotYourOffer
 from caseapp.shares.service import ReviewNotYours, ShareNotFound
 from caseapp.web import json_error
 
@@ -91,6 +92,7 @@ def _not_intact(exc: EvidenceNotIntact) -> Any:
 
 @bp.errorhandler(ReadOnlyAccess)
 @bp.errorhandler(ReviewNotYours)
+@bp.errorhandler(NotYourOffer)
 @bp.errorhandler(CommentsClosed)
 def _forbidden(exc: Exception) -> Any:
     # Only for a case the caller can see: for anyone else access answers 404 first.

@@ -110,7 +110,7 @@ def comment_form(access: CaseAccess, evidence: Evidence | None = None) -> Commen
         open_shares = [
             s
             for s in service.case_shares(db.session, access.case)
-            if s.kind == "advocate" and s.is_open(utcnow())
+            if s.offer_state == "accepted" and s.is_open(utcnow())
         ]
         form.share_id.choices = [SelectChoice("", _("Every advocate"))] + [
             SelectChoice(s.id, s.advocate.name if s.advocate else s.advocate_email or "")

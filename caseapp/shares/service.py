@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
@@ -98,10 +98,12 @@ def create_share(
     *,
     now: datetime | None = None,
 ) -> NewShare:
-    """Share the case with an advocate (`advocate_email`) or as a link (`link: true`).
+    """Offer the case to an advocate (`advocate_email`) or share it as a link (`link: true`).
 
     `evidence_ids` limits the share to those items; without it every item, present
-    and future, is included. An advocate without an account gets an invitation.
+    and future, is included. An advocate share is an offer, with an invitation token
+    whether or not the email has an account: the answer is the same either way, so it
+    tells the sharer nothing about who is registered (nor whether they blocked them).
     """
     now = now or utcnow()
     data = dict(data)
@@ -142,11 +144,12 @@ def create_share(
     if link:
         link_token = new_token()
         share.token_hash = digest(link_token)
-    elif (advocate := accounts.find_user(session, email)) is not None:
-        share.advocate_id = advocate.id
     else:
         invite_token = new_token()
         share.invite_hash = digest(invite_token)
+        # An existing account sees the offer on its list; a newcomer through the link.
+        if (advocate := accounts.find_user(session, email)) is not None:
+            share.advocate_id = advocate.id
     session.add(share)
     session.flush()
     custody.record(
@@ -154,12 +157,11 @@ def create_share(
         head_key,
         case_id=case.id,
         actor=custody.actor_label(owner),
-        action="share.created",
+        action="share.created" if link else "share.offered",
         subject=f"share:{share.id}",
         details={
             "kind": share.kind,
             "advocate": share.advocate_email,
-            "invited": share.invite_hash is not None,
             "expires_at": expires_at.isoformat(),
             "allow_originals": share.allow_originals,
             "evidence": "all" if selection is None else selection,
@@ -182,7 +184,8 @@ def find_share(
 ) -> tuple[Share, str]:
     """A share and the user's part in it ("owner" or "advocate"); ShareNotFound otherwise.
 
-    The advocate loses sight of it once it is closed; the owner never does.
+    The advocate has a part once they accepted it, and loses sight of it once it is
+    closed; the owner never does. (An offer is acted on through caseapp.shares.offers.)
     """
     now = now or utcnow()
     share = session.get(Share, share_id) if isinstance(share_id, str) else None
@@ -190,7 +193,7 @@ def find_share(
         raise ShareNotFound(share_id)
     if share.case.owner_id == user.id:
         return share, "owner"
-    if share.advocate_id == user.id and share.is_open(now):
+    if share.advocate_id == user.id and share.accepted_at is not None and share.is_open(now):
         return share, "advocate"
     raise ShareNotFound(share_id)
 
@@ -262,13 +265,9 @@ def open_link(
 
 
 def advocate_shares(session: DbSession, user: User, *, now: datetime | None = None) -> list[Share]:
-    """The open shares for this advocate, newest activity (on the share or the case) first."""
+    """The open shares this advocate accepted, newest activity (on the share or the case) first."""
     now = now or utcnow()
-    shares = session.scalars(
-        select(Share).where(
-            Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now
-        )
-    )
+    shares = session.scalars(open_for(user, now).where(Share.accepted_at.is_not(None)))
     return sorted(shares, key=last_activity, reverse=True)
 
 
@@ -277,14 +276,11 @@ def last_activity(share: Share) -> datetime:
     return max(share.last_activity_at, share.case.updated_at)
 
 
-def has_shares(session: DbSession, user: User, *, now: datetime | None = None) -> bool:
-    """Whether anything is shared with this user right now."""
-    now = now or utcnow()
-    return (
-        session.scalar(
-            select(Share.id)
-            .where(Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now)
-            .limit(1)
-        )
-        is not None
+def open_for(user: User, now: datetime) -> Select[Share]:
+    """The user's advocate shares that are neither revoked, declined nor expired."""
+    return select(Share).where(
+        Share.advocate_id == user.id,
+        Share.revoked_at.is_(None),
+        Share.declined_at.is_(None),
+        Share.expires_at > now,
     )

@@ -31,6 +31,7 @@ from caseapp.access.viewer import (
     viewer_access,
 )
 from caseapp.accounts import service as accounts
+from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
@@ -38,7 +39,7 @@ from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
-from caseapp.shares import comments, invitations, service
+from caseapp.shares import comments, invitations, offers, service
 from caseapp.shares.forms import (
     REVIEW_LABELS,
     AdvocateRegisterForm,
@@ -68,7 +69,7 @@ def _helpers() -> dict[str, Any]:
 
 def _shared_with_me() -> bool:
     user = signed_in_user()
-    return user is not None and (user.role == "advocate" or service.has_shares(db.session, user))
+    return user is not None and (user.role == "advocate" or offers.has_shares(db.session, user))
 
 
 def _tz() -> str:
@@ -187,7 +188,68 @@ def dashboard():  # type: ignore[no-untyped-def]
         rows.append(
             (share, service.last_activity(share), comments.unread_count(db.session, access))
         )
-    return render_template("shares/dashboard.html", rows=rows)
+    return render_template(
+        "shares/dashboard.html",
+        rows=rows,
+        offers=offers.offers_for(db.session, current_user),
+        blocked=offers.blocked_senders(db.session, current_user),
+    )
+
+
+def _offer(share_id: str) -> Share:
+    try:
+        return offers.find_offer(db.session, current_user, share_id)
+    except service.ShareNotFound:
+        abort(404)
+    except offers.NotYourOffer:
+        abort(403)
+
+
+@bp.route("/shares/<share_id>/accept", methods=["POST"])
+@login_required
+def accept(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("shares.dashboard"))
+    offers.accept_offer(db.session, runtime().head_key, current_user, share)
+    db.session.commit()
+    flash(_("Offer accepted. The case is now on your list."), "success")
+    return redirect(url_for("cases.show", case_id=share.case_id))
+
+
+@bp.route("/shares/<share_id>/decline", methods=["POST"])
+@login_required
+def decline(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if ActionForm().validate_on_submit():
+        offers.decline_offer(db.session, runtime().head_key, current_user, share)
+        db.session.commit()
+        flash(_("Offer declined."), "info")
+    return redirect(url_for("shares.dashboard"))
+
+
+@bp.route("/shares/<share_id>/block", methods=["POST"])
+@login_required
+def block(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if ActionForm().validate_on_submit():
+        sender = offers.block_sender(db.session, runtime().head_key, current_user, share)
+        db.session.commit()
+        flash(
+            _("Offer declined. You will not see offers from %(email)s again.", email=sender.email),
+            "info",
+        )
+    return redirect(url_for("shares.dashboard"))
+
+
+@bp.route("/shared/blocked/<sender_id>/unblock", methods=["POST"])
+@login_required
+def unblock(sender_id: str):  # type: ignore[no-untyped-def]
+    if ActionForm().validate_on_submit():
+        offers.unblock_sender(db.session, current_user, sender_id)
+        db.session.commit()
+        flash(_("Sender unblocked: their offers show here again."), "success")
+    return redirect(url_for("shares.dashboard", _anchor="blocked"))
 
 
 @bp.route("/shares/<share_id>/review", methods=["POST"])
@@ -232,6 +294,9 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):  # type: ignore[no-untyped-def]
+    """The invitation an offer comes with: accept or decline it when logged in as the
+    advocate; register through it otherwise. The page is the same whether or not the
+    email has an account, so whoever holds the link learns nothing from it."""
     mark_share_view()
     try:
         share = invitations.invitation(db.session, token[:MAX_TOKEN_LENGTH])
@@ -240,24 +305,8 @@ def invite(token: str):  # type: ignore[no-untyped-def]
     user = signed_in_user()
     if user is not None:
         if request.method == "POST" and ActionForm().validate_on_submit():
-            try:
-                invitations.accept_invitation(db.session, runtime().head_key, user, token)
-            except invitations.InvitationForSomeoneElse:
-                db.session.rollback()
-                flash(
-                    _(
-                        "This invitation is for %(email)s. Log out and open the link again.",
-                        email=share.advocate_email,
-                    ),
-                    "error",
-                )
-            else:
-                db.session.commit()
-                flash(_("Invitation accepted. The case is now on your list."), "success")
-                return redirect(url_for("cases.show", case_id=share.case_id))
-        return render_template("shares/invite.html", share=share, form=None, has_account=True)
-    if accounts.find_user(db.session, share.advocate_email or "") is not None:
-        return render_template("shares/invite.html", share=share, form=None, has_account=True)
+            return _answer_invitation(user, share, token)
+        return render_template("shares/invite.html", share=share, form=None)
     form = AdvocateRegisterForm()
     if request.method == "GET":
         form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
@@ -273,6 +322,12 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 locale=form.locale.data,
                 timezone=default_zone_for(form.locale.data),
             )
+        except accounts.EmailTaken:
+            db.session.rollback()
+            flash(
+                _("An account with this email exists. Log in, then open this link again."),
+                "info",
+            )
         except accounts.AccountError:
             db.session.rollback()
             form.password.errors = [
@@ -286,4 +341,27 @@ def invite(token: str):  # type: ignore[no-untyped-def]
             login_user(advocate)
             flash(_("Welcome! Here is the case shared with you."), "success")
             return redirect(url_for("cases.show", case_id=share.case_id))
-    return render_template("shares/invite.html", share=share, form=form, has_account=False)
+    return render_template("shares/invite.html", share=share, form=form)
+
+
+def _answer_invitation(user: User, share: Share, token: str) -> Any:
+    declining = request.form.get("answer") == "decline"
+    answer = invitations.decline_invitation if declining else invitations.accept_invitation
+    try:
+        answer(db.session, runtime().head_key, user, token)
+    except invitations.InvitationForSomeoneElse:
+        db.session.rollback()
+        flash(
+            _(
+                "This invitation is for %(email)s. Log out and open the link again.",
+                email=share.advocate_email,
+            ),
+            "error",
+        )
+        return render_template("shares/invite.html", share=share, form=None)
+    db.session.commit()
+    if declining:
+        flash(_("Offer declined."), "info")
+        return redirect(url_for("shares.dashboard"))
+    flash(_("Offer accepted. The case is now on your list."), "success")
+    return redirect(url_for("cases.show", case_id=share.case_id))

@@ -21,6 +21,7 @@ from caseapp.database import utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.service import EvidenceNotFound
 from caseapp.extensions import db
+from caseapp.shares import offers
 from caseapp.shares import service as shares
 
 
@@ -51,9 +52,11 @@ def items(case):
 
 
 def _share(app, owner, case, **data):
-    created = shares.create_share(
-        db.session, app.extensions["caseapp"].head_key, owner, case, data, "UTC"
-    )
+    """Share the case; an advocate accepts the offer at once."""
+    head_key = app.extensions["caseapp"].head_key
+    created = shares.create_share(db.session, head_key, owner, case, data, "UTC")
+    if created.share.advocate is not None:
+        offers.accept_offer(db.session, head_key, created.share.advocate, created.share)
     db.session.commit()
     return created
 
@@ -127,3 +130,14 @@ def test_share_holders_name_advocates_and_link_labels(app, case, user, advocate)
     advocates, links = share_holders(db.session, case.id)
     assert advocates == {advocate.id}
     assert links == {link.share.id: "Consumer association desk"}
+
+
+def test_an_offer_opens_nothing_until_accepted(app, case, user, advocate):
+    head_key = app.extensions["caseapp"].head_key
+    offer = shares.create_share(
+        db.session, head_key, user, case, {"advocate_email": advocate.email}, "UTC"
+    ).share
+    with pytest.raises(CaseNotFound):
+        case_access(db.session, case.id, user=advocate)
+    offers.accept_offer(db.session, head_key, advocate, offer)
+    assert case_access(db.session, case.id, user=advocate).share is offer

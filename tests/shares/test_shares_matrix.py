@@ -6,9 +6,11 @@ who may use it.
 
 Visitors, in the order each row lists them: someone with no account and no link,
 a browser holding an open link share, an advocate nothing is shared with, an
-advocate whose share expired, one whose share was revoked, the advocate with an
-open share (originals not allowed), and the complainant who owns the case. They
-take their turn in that order, so the owner's own changes (delete, revoke) come last.
+advocate whose share expired, one whose share was revoked, one offered a share they
+have not accepted yet (everything 404 but the offer's own actions), the advocate
+with an open share (originals not allowed), and the complainant who owns the case.
+They take their turn in that order, so the owner's own changes (delete, revoke) come
+last, and the offer's actions name the offered advocate's share.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from caseapp.runtime import runtime
 from caseapp.shares import service
 from tests.shares.conftest import csrf_token, expire, login_client
 
-ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "advocate", "owner")
+ROLES = ("anonymous", "link", "stranger", "expired", "revoked", "offered", "advocate", "owner")
 
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {
@@ -55,67 +57,73 @@ NOT_ABOUT_A_CASE = {
 
 L = 302  # sent to log in
 # fmt: off
-#                                      anon link strg expd rvkd advc ownr
+#                                      anon link strg expd rvkd offr advc ownr
 EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the case and its contacts, on the web
-    ("GET", "cases.show"):                (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "cases.edit"):                (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit"):               (  L,   L, 404, 404, 404, 403, 302),
-    ("GET", "cases.new_contact"):         (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.new_contact"):        (  L,   L, 404, 404, 404, 403, 200),
-    ("GET", "cases.edit_contact"):        (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.edit_contact"):       (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "cases.follow_up_done"):     (  L,   L, 404, 404, 404, 403, 302),
-    ("POST", "cases.delete_contact"):     (  L,   L, 404, 404, 404, 403, 302),
+    ("GET", "cases.show"):                (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("GET", "cases.edit"):                (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit"):               (  L,   L, 404, 404, 404, 404, 403, 302),
+    ("GET", "cases.new_contact"):         (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("POST", "cases.new_contact"):        (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("GET", "cases.edit_contact"):        (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit_contact"):       (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("POST", "cases.follow_up_done"):     (  L,   L, 404, 404, 404, 404, 403, 302),
+    ("POST", "cases.delete_contact"):     (  L,   L, 404, 404, 404, 404, 403, 302),
     # evidence, on the web
-    ("POST", "evidence.upload"):          (  L,   L, 404, 404, 404, 403, 303),
-    ("GET", "evidence.show"):             (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 403, 200),
-    ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "evidence.reading_state"):    (  L, 200, 404, 404, 404, 200, 200),
+    ("POST", "evidence.upload"):          (  L,   L, 404, 404, 404, 404, 403, 303),
+    ("GET", "evidence.show"):             (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("GET", "evidence.original"):         (  L, 403, 404, 404, 404, 404, 403, 200),
+    ("GET", "evidence.rendition"):        (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("GET", "evidence.search"):           (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("GET", "evidence.reading_state"):    (  L, 200, 404, 404, 404, 404, 200, 200),
     # sharing, comments, review, on the web
-    ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 403, 200),
-    ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 403, 422),
-    ("POST", "shares.revoke"):            (  L,   L, 404, 404, 404, 403, 302),
-    ("POST", "shares.comment"):           (  L,   L, 404, 404, 404, 302, 302),
-    ("POST", "shares.review"):            (  L,   L, 404, 404, 404, 302, 403),
-    ("GET", "shares.dashboard"):          (  L,   L, 200, 200, 200, 200, 200),
-    ("GET", "shares.open_link"):          (302, 302, 302, 302, 302, 302, 302),
-    ("GET", "shares.invite"):             (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "shares.invite"):            (200, 200, 200, 200, 200, 200, 200),
+    ("GET", "shares.new"):                (  L,   L, 404, 404, 404, 404, 403, 200),
+    ("POST", "shares.create"):            (  L,   L, 404, 404, 404, 404, 403, 422),
+    ("POST", "shares.revoke"):            (  L,   L, 404, 404, 404, 404, 403, 302),
+    ("POST", "shares.comment"):           (  L,   L, 404, 404, 404, 404, 302, 302),
+    ("POST", "shares.review"):            (  L,   L, 404, 404, 404, 404, 302, 403),
+    ("POST", "shares.accept"):            (  L,   L, 404, 404, 404, 302, 404, 403),
+    ("POST", "shares.decline"):           (  L,   L, 404, 404, 404, 302, 404, 403),
+    ("POST", "shares.block"):             (  L,   L, 404, 404, 404, 302, 404, 403),
+    ("POST", "shares.unblock"):           (  L,   L, 302, 302, 302, 302, 302, 302),
+    ("GET", "shares.dashboard"):          (  L,   L, 200, 200, 200, 200, 200, 200),
+    ("GET", "shares.open_link"):          (302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "shares.invite"):             (200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "shares.invite"):            (200, 200, 200, 200, 200, 200, 200, 200),
     # the API: no bearer token is 401, whatever cookie the browser holds
-    ("GET", "api.get_case"):              (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_case"):         (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.list_events"):           (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.log_event"):            (401, 401, 404, 404, 404, 403, 201),
-    ("GET", "api.get_event"):             (401, 401, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_event"):        (401, 401, 404, 404, 404, 403, 200),
-    ("DELETE", "api.delete_event"):       (401, 401, 404, 404, 404, 403, 204),
-    ("POST", "api.add_evidence"):         (401, 401, 404, 404, 404, 403, 415),
-    ("GET", "api.list_case_evidence"):    (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.get_evidence"):          (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.evidence_content"):      (401, 401, 404, 404, 404, 403, 200),
-    ("GET", "api.evidence_text"):         (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.case_custody"):          (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.list_comments"):         (401, 401, 404, 404, 404, 200, 200),
-    ("POST", "api.add_comment"):          (401, 401, 404, 404, 404, 201, 201),
-    ("GET", "api.list_shares"):           (401, 401, 404, 404, 404, 403, 200),
-    ("POST", "api.create_share"):         (401, 401, 404, 404, 404, 403, 201),
-    ("PATCH", "api.review_share"):        (401, 401, 404, 404, 404, 200, 403),
-    ("DELETE", "api.revoke_share"):       (401, 401, 404, 404, 404, 403, 204),
-    ("GET", "api.shared_with_me"):        (401, 401, 200, 200, 200, 200, 200),
+    ("GET", "api.get_case"):              (401, 401, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_case"):         (401, 401, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.list_events"):           (401, 401, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.log_event"):            (401, 401, 404, 404, 404, 404, 403, 201),
+    ("GET", "api.get_event"):             (401, 401, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_event"):        (401, 401, 404, 404, 404, 404, 403, 200),
+    ("DELETE", "api.delete_event"):       (401, 401, 404, 404, 404, 404, 403, 204),
+    ("POST", "api.add_evidence"):         (401, 401, 404, 404, 404, 404, 403, 415),
+    ("GET", "api.list_case_evidence"):    (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_evidence"):          (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.evidence_content"):      (401, 401, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.evidence_text"):         (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.case_custody"):          (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.list_comments"):         (401, 401, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.add_comment"):          (401, 401, 404, 404, 404, 404, 201, 201),
+    ("GET", "api.list_shares"):           (401, 401, 404, 404, 404, 404, 403, 200),
+    ("POST", "api.create_share"):         (401, 401, 404, 404, 404, 404, 403, 201),
+    ("PATCH", "api.review_share"):        (401, 401, 404, 404, 404, 404, 200, 403),
+    ("DELETE", "api.revoke_share"):       (401, 401, 404, 404, 404, 404, 403, 204),
+    ("POST", "api.accept_share"):         (401, 401, 404, 404, 404, 200, 404, 403),
+    ("POST", "api.decline_share"):        (401, 401, 404, 404, 404, 204, 404, 403),
+    ("GET", "api.shared_with_me"):        (401, 401, 200, 200, 200, 200, 200, 200),
     # dossiers (a queued one: downloads wait for the build, advocates may not take one away)
-    ("GET", "export.index"):              (  L, 200, 404, 404, 404, 200, 200),
-    ("POST", "export.index"):             (  L, 403, 404, 404, 404, 403, 200),
-    ("GET", "export.status"):             (  L, 200, 404, 404, 404, 200, 200),
-    ("GET", "export.download"):           (  L, 403, 404, 404, 404, 403, 409),
-    ("POST", "export.verify"):            (  L, 409, 404, 404, 404, 409, 409),
-    ("POST", "api.request_dossier"):      (401, 401, 404, 404, 404, 403, 422),
-    ("GET", "api.list_case_dossiers"):    (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.get_dossier"):           (401, 401, 404, 404, 404, 200, 200),
-    ("GET", "api.dossier_pdf"):           (401, 401, 404, 404, 404, 403, 409),
-    ("GET", "api.dossier_bundle"):        (401, 401, 404, 404, 404, 403, 409),
+    ("GET", "export.index"):              (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("POST", "export.index"):             (  L, 403, 404, 404, 404, 404, 403, 200),
+    ("GET", "export.status"):             (  L, 200, 404, 404, 404, 404, 200, 200),
+    ("GET", "export.download"):           (  L, 403, 404, 404, 404, 404, 403, 409),
+    ("POST", "export.verify"):            (  L, 409, 404, 404, 404, 404, 409, 409),
+    ("POST", "api.request_dossier"):      (401, 401, 404, 404, 404, 404, 403, 422),
+    ("GET", "api.list_case_dossiers"):    (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_dossier"):           (401, 401, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.dossier_pdf"):           (401, 401, 404, 404, 404, 404, 403, 409),
+    ("GET", "api.dossier_bundle"):        (401, 401, 404, 404, 404, 404, 403, 409),
 }
 # fmt: on
 
@@ -164,13 +172,19 @@ def _account(app: Flask, email: str) -> Visitor:
 @pytest.fixture
 def world(app, dossier_case, share_with, make_user, advocate) -> World:
     case = dossier_case["case"]
-    for email in ("stranger@ngo.example.org", "expired@law.example.org", "revoked@law.example.org"):
+    for email in (
+        "stranger@ngo.example.org",
+        "expired@law.example.org",
+        "revoked@law.example.org",
+        "offered@law.example.org",
+    ):
         make_user(email, role="advocate")
     open_share = share_with(case, advocate_email=advocate.email).share
     expire(share_with(case, advocate_email="expired@law.example.org").share)
     revoked = share_with(case, advocate_email="revoked@law.example.org").share
     service.revoke_share(db.session, runtime().head_key, case.owner, revoked)
     db.session.commit()
+    offer = share_with(case, accept=False, advocate_email="offered@law.example.org").share
     link_token = share_with(case, link=True).link_token
     invite_token = share_with(case, advocate_email="newcomer@association.example.org").invite_token
     assert link_token
@@ -189,6 +203,7 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
         "stranger": _account(app, "stranger@ngo.example.org"),
         "expired": _account(app, "expired@law.example.org"),
         "revoked": _account(app, "revoked@law.example.org"),
+        "offered": _account(app, "offered@law.example.org"),
         "advocate": _account(app, advocate.email),
         "owner": _account(app, case.owner.email),
     }
@@ -205,6 +220,17 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
         "api.evidence_text": {"evidence_id": dossier_case["private"]["id"]},
         "shares.open_link": {"token": link_token},
         "shares.invite": {"token": invite_token},
+        "shares.unblock": {"sender_id": case.owner_id},
+        **{
+            endpoint: {"share_id": offer.id}
+            for endpoint in (
+                "shares.accept",
+                "shares.decline",
+                "shares.block",
+                "api.accept_share",
+                "api.decline_share",
+            )
+        },
     }
     return World(args, visitors, args_for)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -161,19 +160,6 @@ def require_originals(access: CaseAccess) -> None:
     """OriginalsNotShared unless the viewer may download original files."""
     if not access.allow_originals:
         raise OriginalsNotShared(access.case.id)
-
-
-def custody_details(access: CaseAccess, subject: str, details: dict[str, Any]) -> dict[str, Any]:
-    """A custody entry's details as this viewer may read them.
-
-    The entries stay (the chain has no gaps), but what they say about an item the
-    share leaves out (its name, its hash) is withheld: leaving it out was the point.
-    """
-    if access.evidence_ids is None or not subject.startswith("evidence:"):
-        return details
-    if subject.removeprefix("evidence:") in access.evidence_ids:
-        return details
-    return {"withheld": True}
 
 
 def may_download_dossiers(access: CaseAccess) -> bool:

@@ -18,6 +18,7 @@ from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STA
 from caseapp.custody import log as custody
 from caseapp.custody import looks
 from caseapp.custody.log import ACTION_LABELS
+from caseapp.custody.redaction import need_to_know
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.vocabulary import KIND_LABELS
 from caseapp.extensions import db
@@ -143,12 +144,13 @@ def show(case_id: str):  # type: ignore[no-untyped-def]
     evidence = [
         item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
     ]
+    entries = custody.entries(db.session, case.id)
     page = render_template(
         "cases/show.html" if access.is_owner else "cases/shared.html",
         access=access,
         case=case,
         category=CATEGORY_BY_CODE.get(case.category),
-        custody_entries=custody.entries(db.session, case.id),
+        custody_entries=entries if access.is_owner else need_to_know(access, entries),
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence,
         max_upload_bytes=runtime().settings.max_upload_bytes,

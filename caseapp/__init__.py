@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from caseapp.access.panels import PanelRegistry
 from caseapp.config import ConfigError, Settings, load_settings
 from caseapp.custody.chain import HeadKey
 from caseapp.database import SQLITE_BUSY_TIMEOUT_MS
@@ -56,6 +57,7 @@ def create_app(
     _init_extensions(app)
     app.extensions["caseapp"] = _build_runtime(settings)
     _register_blob_references(runtime_of(app).blob_references)
+    _register_panels(runtime_of(app).panels)
     _init_throttle(app, settings)
 
     from caseapp import web
@@ -142,6 +144,14 @@ def _register_blob_references(registry: ReferenceRegistry) -> None:
 
     for capability in (evidence_blobs, export_blobs):
         capability.register(registry)
+
+
+def _register_panels(registry: PanelRegistry) -> None:
+    # The case and evidence pages import no capability that adds to them: sharing
+    # (comments, reviews, the share list) puts its panels here.
+    from caseapp.shares import panels as share_panels
+
+    share_panels.register(registry)
 
 
 def _init_extensions(app: Flask) -> None:

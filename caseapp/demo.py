@@ -23,6 +23,8 @@ from caseapp.database import utcnow
 from caseapp.evidence import ingest
 from caseapp.extensions import db
 from caseapp.runtime import runtime
+from caseapp.shares import offers
+from caseapp.shares import service as shares
 
 DEMO_COMPLAINANT = ("demo@caseapp.test", "demo-password-2024", "李明")
 DEMO_ADVOCATE = ("advocate@caseapp.test", "advocate-password-2024", "王律师（消费者协会）")
@@ -234,7 +236,23 @@ def load_demo(now: datetime | None = None) -> tuple[User, User, bool]:
     cases.change_case(db.session, head_key, complainant, case, {"status": "waiting_on_company"}, TZ)
     db.session.commit()
     _add_evidence(case, complainant, incident + shift)
+    _share_with_advocate(case, complainant, advocate)
     return complainant, advocate, True
+
+
+def _share_with_advocate(case: Any, complainant: User, advocate: User) -> None:
+    # The demo advocate has accepted the offer, so their login shows a shared case.
+    head_key = runtime().head_key
+    offer = shares.create_share(
+        db.session,
+        head_key,
+        complainant,
+        case,
+        {"advocate_email": advocate.email, "label": "消费者协会 王律师"},
+        TZ,
+    ).share
+    offers.accept_offer(db.session, head_key, advocate, offer)
+    db.session.commit()
 
 
 def _add_evidence(case: Any, complainant: User, incident: datetime) -> None:

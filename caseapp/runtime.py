@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from flask import Flask, current_app
 
+from caseapp.access.panels import PanelRegistry
 from caseapp.config import Settings
 from caseapp.custody.chain import HeadKey
 from caseapp.vault import Vault
@@ -32,6 +33,8 @@ class Runtime:
     vault: Vault
     # Every capability that keeps blobs in the vault registers them here (create_app).
     blob_references: ReferenceRegistry = field(default_factory=ReferenceRegistry)
+    # What capabilities add to a case's pages (shares: comments, reviews), by create_app.
+    panels: PanelRegistry = field(default_factory=PanelRegistry)
     jobs: JobRunner = field(init=False)  # set by create_app: it needs the app
     throttle: Throttle = field(init=False)  # set by create_app: it needs the database
 

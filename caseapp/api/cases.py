@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 
+from caseapp.access.policy import case_access, owned_case
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import BadRequestBody, json_body
 from caseapp.cases import service
 from caseapp.cases.models import Case, Event
+from caseapp.custody.looks import note_visit
 from caseapp.extensions import db
 from caseapp.pagination import Page, clamp_limit
 from caseapp.runtime import runtime
-from caseapp.shares.access import case_access, owned_case
-from caseapp.shares.service import note_visit
 from caseapp.timezones import default_zone_for, utc_iso
 
 

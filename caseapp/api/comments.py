@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import jsonify
 
+from caseapp.access.policy import case_access
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args
@@ -14,7 +15,6 @@ from caseapp.api.errors import json_body
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 from caseapp.shares import comments
-from caseapp.shares.access import case_access
 from caseapp.shares.models import Comment
 from caseapp.timezones import utc_iso
 

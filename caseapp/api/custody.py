@@ -1,4 +1,5 @@
-"""A case's chain-of-custody log over JSON."""
+"""A case's chain-of-custody log over JSON: every entry for the owner, need-to-know for
+anyone else (see caseapp.custody.redaction)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,26 @@ from typing import Any
 
 from flask import jsonify
 
+from caseapp.access.policy import case_access
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.custody import log as custody
 from caseapp.custody.models import CustodyEntry
+from caseapp.custody.redaction import SeenEntry, need_to_know
 from caseapp.extensions import db
-from caseapp.shares.access import CaseAccess, case_access, custody_details
 from caseapp.timezones import utc_iso
 
 
-def custody_json(entry: CustodyEntry, access: CaseAccess | None = None) -> dict[str, Any]:
-    """One log entry as the API shows it (to `access`, when given: see custody_details)."""
-    details = json.loads(entry.details)
+def custody_json(entry: CustodyEntry | SeenEntry) -> dict[str, Any]:
+    """One log entry as the API shows it: as written, or as a non-owner may see it."""
+    details = json.loads(entry.details) if isinstance(entry, CustodyEntry) else entry.details
     return {
         "seq": entry.seq,
         "at": utc_iso(entry.at),
         "actor": entry.actor,
         "action": entry.action,
         "subject": entry.subject,
-        "details": custody_details(access, entry.subject, details) if access else details,
+        "details": details,
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
@@ -36,9 +38,12 @@ def case_custody(case_id: str):  # type: ignore[no-untyped-def]
     access = case_access(db.session, case_id, user=api_user())
     case = access.case
     head = custody.head_of(db.session, case.id)
+    entries: list[CustodyEntry] | list[SeenEntry] = custody.entries(db.session, case.id)
+    if not access.is_owner:
+        entries = need_to_know(access, custody.entries(db.session, case.id))
     return jsonify(
         {
-            "items": [custody_json(e, access) for e in custody.entries(db.session, case.id)],
+            "items": [custody_json(e) for e in entries],
             "next_cursor": None,
             "head": {"seq": head.seq, "hash": head.hash, "signature": head.signature}
             if head

@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import Response, jsonify, url_for
 
+from caseapp.access.policy import CaseAccess, case_access, owned_case, require_dossier_files
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import json_body
+from caseapp.custody.looks import record_dossier_download
 from caseapp.export import service as dossiers
 from caseapp.export.downloads import dossier_response
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import runtime
-from caseapp.shares.access import CaseAccess, case_access, owned_case, require_dossier_files
-from caseapp.shares.service import record_dossier_download
 from caseapp.timezones import utc_iso
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from caseapp.access.policy import OriginalsNotShared, ReadOnlyAccess
 from caseapp.accounts.tokens import TokenNotFound
 from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
@@ -16,8 +17,8 @@ from caseapp.export.service import DossierNotFound, DossierNotIntact, DossierNot
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
-from caseapp.shares.access import OriginalsNotShared, ReadOnlyAccess
 from caseapp.shares.comments import CommentsClosed
+from caseapp.shares.offers import NotYourOffer
 from caseapp.shares.service import ReviewNotYours, ShareNotFound
 
 
@@ -101,6 +102,7 @@ def _not_intact(exc: EvidenceNotIntact) -> Any:
 
 @bp.errorhandler(ReadOnlyAccess)
 @bp.errorhandler(ReviewNotYours)
+@bp.errorhandler(NotYourOffer)
 @bp.errorhandler(CommentsClosed)
 def _forbidden(exc: Exception) -> Any:
     # Only for a case the caller can see: for anyone else access answers 404 first.

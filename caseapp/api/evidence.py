@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from caseapp.access.policy import case_access, evidence_access, owned_case, require_originals
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import page_args, page_json, user_zone
 from caseapp.api.errors import json_error
+from caseapp.custody.looks import look_fields, record_look
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
@@ -18,8 +20,6 @@ from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
-from caseapp.shares.access import case_access, evidence_access, owned_case, require_originals
-from caseapp.shares.service import look_fields, record_look
 from caseapp.timezones import utc_iso
 
 

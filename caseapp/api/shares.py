@@ -1,4 +1,4 @@
-"""Shares over JSON: the owner shares and revokes, the advocate lists and reviews."""
+"""Shares over JSON: the owner shares and revokes; the advocate lists, answers offers, reviews."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify, url_for
 
+from caseapp.access.policy import ReadOnlyAccess, case_access, owned_case
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.cases import user_zone
@@ -13,8 +14,7 @@ from caseapp.api.errors import json_body, json_error
 from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.runtime import runtime
-from caseapp.shares import comments, service
-from caseapp.shares.access import ReadOnlyAccess, case_access, owned_case
+from caseapp.shares import comments, offers, service
 from caseapp.shares.models import Share
 from caseapp.timezones import utc_iso
 
@@ -36,23 +36,33 @@ def share_json(share: Share) -> dict[str, Any]:
         "created_at": utc_iso(share.created_at),
         "expires_at": utc_iso(share.expires_at),
         "revoked_at": utc_iso(share.revoked_at),
-        "pending_invitation": share.invite_hash is not None,
+        # The same for an email with or without an account: see create_share.
+        "offer_state": share.offer_state,
     }
 
 
 def shared_json(share: Share) -> dict[str, Any]:
-    """A share as the advocate it is for sees it on their list."""
+    """A share as the advocate it is for sees it on their list.
+
+    An offer shows who sends it, the case title and until when, nothing else of the
+    case: no counterparty, no activity, until it is accepted.
+    """
     case = share.case
+    offered = share.accepted_at is None
     return {
         "id": share.id,
         "case_id": case.id,
         "case_title": case.title,
-        "counterparty": case.counterparty,
+        "counterparty": None if offered else case.counterparty,
         "complainant": case.owner.name,
+        "offered_by": {"name": case.owner.name, "email": case.owner.email},
+        "state": "offered" if offered else "accepted",
         "expires_at": utc_iso(share.expires_at),
         "review_state": share.review_state,
         "allow_originals": share.allow_originals,
-        "last_activity_at": utc_iso(max(share.last_activity_at, case.updated_at)),
+        "last_activity_at": utc_iso(
+            share.created_at if offered else max(share.last_activity_at, case.updated_at)
+        ),
     }
 
 
@@ -114,7 +124,10 @@ def review_share(share_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/shared")
 def shared_with_me():  # type: ignore[no-untyped-def]
-    items = []
+    items = [
+        {**shared_json(share), "unread_comments": 0}
+        for share in offers.offers_for(db.session, api_user())
+    ]
     for share in service.advocate_shares(db.session, api_user()):
         body = shared_json(share)
         body["unread_comments"] = comments.unread_count(
@@ -122,3 +135,19 @@ def shared_with_me():  # type: ignore[no-untyped-def]
         )
         items.append(body)
     return jsonify({"items": items, "next_cursor": None})
+
+
+@bp.post("/shares/<share_id>/accept")
+def accept_share(share_id: str):  # type: ignore[no-untyped-def]
+    share = offers.find_offer(db.session, api_user(), share_id)
+    offers.accept_offer(db.session, runtime().head_key, api_user(), share)
+    db.session.commit()
+    return jsonify(shared_json(share))
+
+
+@bp.post("/shares/<share_id>/decline")
+def decline_share(share_id: str):  # type: ignore[no-untyped-def]
+    share = offers.find_offer(db.session, api_user(), share_id)
+    offers.decline_offer(db.session, runtime().head_key, api_user(), share)
+    db.session.commit()
+    return "", 204

@@ -10,12 +10,15 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from caseapp.access.viewer import owner_case, viewer_access
 from caseapp.cases import service
 from caseapp.cases.forms import CaseForm, ContactForm, ServiceForm
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
+from caseapp.custody import looks
 from caseapp.custody.log import ACTION_LABELS
+from caseapp.custody.redaction import need_to_know
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.vocabulary import KIND_LABELS
 from caseapp.extensions import db
@@ -23,8 +26,6 @@ from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.pagination import BadCursor
 from caseapp.runtime import runtime
-from caseapp.shares.viewer import owner_case, viewer_access
-from caseapp.shares.views import owner_panels, shared_case_page
 from caseapp.timezones import input_value
 
 bp = Blueprint("cases", __name__)
@@ -131,20 +132,31 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<case_id>")
 def show(case_id: str):  # type: ignore[no-untyped-def]
+    """The case page: everything for its owner, what their share shows for anyone else.
+
+    Other capabilities add their panels (sharing: comments, reviews); a viewer's visit
+    is logged.
+    """
     access = viewer_access(case_id)
-    if not access.is_owner:
-        return shared_case_page(access)
     case = access.case
-    return render_template(
-        "cases/show.html",
+    evidence = [
+        item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
+    ]
+    entries = custody.entries(db.session, case.id)
+    page = render_template(
+        "cases/show.html" if access.is_owner else "cases/shared.html",
+        access=access,
         case=case,
         category=CATEGORY_BY_CODE.get(case.category),
-        custody_entries=custody.entries(db.session, case.id),
+        custody_entries=entries if access.is_owner else need_to_know(access, entries),
         custody_head=custody.head_of(db.session, case.id),
-        evidence=evidence_service.all_evidence(db.session, case),
+        evidence=evidence,
         max_upload_bytes=runtime().settings.max_upload_bytes,
-        **owner_panels(case),
+        panels=runtime().panels.render("case", access),
     )
+    looks.note_visit(db.session, runtime().head_key, access)
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<case_id>/edit", methods=["GET", "POST"])

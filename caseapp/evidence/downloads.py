@@ -8,12 +8,12 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
+from caseapp.access.policy import CaseAccess
+from caseapp.custody.looks import look_fields, record_look
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.runtime import runtime
-from caseapp.shares.access import CaseAccess
-from caseapp.shares.service import look_fields, record_look
 from caseapp.vault import BlobCorrupt
 
 # Types a browser would run or render as a page are sent as opaque bytes.

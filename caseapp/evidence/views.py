@@ -19,7 +19,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from caseapp.cases.views import load_case
+from caseapp.access.policy import CaseAccess, visible_evidence
+from caseapp.access.viewer import owner_case, viewer_access
+from caseapp.custody.looks import look_fields, record_look
 from caseapp.evidence import ingest
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
@@ -29,10 +31,6 @@ from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
 from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
-from caseapp.shares.access import CaseAccess, visible_evidence
-from caseapp.shares.service import look_fields, record_look
-from caseapp.shares.viewer import viewer_access
-from caseapp.shares.views import shared_evidence_page
 
 bp = Blueprint("evidence", __name__)
 
@@ -62,7 +60,7 @@ def _wants_json() -> bool:
 @csrf.exempt  # the token is checked inside the stream, before any file is stored
 @login_required
 def upload(case_id: str):  # type: ignore[no-untyped-def]
-    case = load_case(case_id)
+    case = owner_case(case_id)
     header_token = request.headers.get("X-CSRFToken")
     if header_token is not None and not _csrf_valid(header_token):
         return _refused(400, _("Your session expired. Reload the page and try again."))
@@ -126,11 +124,10 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
     access, item = load_evidence(case_id, evidence_id)
     vault = runtime().vault
     try:
-        if not access.is_owner:
-            return shared_evidence_page(access, item)
         text = evidence_service.text_of(vault, item)
         page = render_template(
-            "evidence/show.html",
+            "evidence/show.html" if access.is_owner else "evidence/shared.html",
+            access=access,
             case=access.case,
             item=item,
             reading=evidence_service.reading_of(vault, item),
@@ -138,6 +135,8 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
             html=_derived_html(item),
             transcript=evidence_service.transcript_of(vault, item),
             renditions=evidence_service.rendition_roles(item),
+            children=[child for child in item.children if access.sees(child)],
+            panels=runtime().panels.render("evidence", access, item),
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import update
 
+from caseapp.access.policy import share_holders
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
@@ -41,7 +42,6 @@ from caseapp.export.signing import Signer
 from caseapp.fields import InvalidFields
 from caseapp.jobs import Claim
 from caseapp.runtime import Runtime
-from caseapp.shares.models import Share
 from caseapp.timezones import default_zone_for
 from caseapp.vault import BlobInfo, Vault
 
@@ -174,14 +174,11 @@ class _People:
     @classmethod
     def of_case(cls, session: DbSession, case: Case, owner: User) -> _People:
         users = {owner.id: ("complainant", owner.display_name or owner.email)}
-        links = {}
-        for share in session.scalars(select(Share).where(Share.case_id == case.id)):
-            if share.kind == "link":
-                links[share.id] = share.label
-            elif share.advocate_id and share.advocate_id not in users:
-                advocate = session.get(User, share.advocate_id)
-                if advocate is not None:
-                    users[advocate.id] = ("advocate", advocate.display_name or advocate.email)
+        advocate_ids, links = share_holders(session, case.id)
+        for advocate_id in sorted(advocate_ids - set(users)):
+            advocate = session.get(User, advocate_id)
+            if advocate is not None:
+                users[advocate.id] = ("advocate", advocate.display_name or advocate.email)
         return cls(users, links)
 
     def _user(self, actor: str) -> tuple[str, str] | None:

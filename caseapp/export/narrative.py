@@ -30,6 +30,8 @@ _ACTION_SENTENCES = {
     "dossier.exported": "custody_dossier_exported",
     "dossier.downloaded": "custody_dossier_downloaded",
     "share.created": "custody_share_created",
+    "share.offered": "custody_share_offered",
+    "share.declined": "custody_share_declined",
     "share.opened": "custody_share_opened",
     "share.accepted": "custody_share_accepted",
     "share.revoked": "custody_share_revoked",

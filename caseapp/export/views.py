@@ -6,6 +6,14 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from caseapp.access.policy import (
+    CaseAccess,
+    OriginalsNotShared,
+    may_download_dossiers,
+    require_dossier_files,
+)
+from caseapp.access.viewer import viewer_access
+from caseapp.custody.looks import record_dossier_download
 from caseapp.export import service as dossiers
 from caseapp.export.context import LANGS, RECIPIENT_KINDS
 from caseapp.export.downloads import dossier_response
@@ -14,10 +22,6 @@ from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
-from caseapp.shares.access import CaseAccess, OriginalsNotShared, require_dossier_files
-from caseapp.shares.service import record_dossier_download
-from caseapp.shares.viewer import viewer_access
-from caseapp.shares.views import shared_dossiers_page
 
 bp = Blueprint("export", __name__)
 
@@ -37,7 +41,13 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
     if not access.is_owner:
         if request.method == "POST":
             abort(403)
-        return shared_dossiers_page(access)
+        return render_template(
+            "export/shared.html",
+            access=access,
+            case=access.case,
+            dossiers=dossiers.list_dossiers(db.session, access.case),
+            may_download=may_download_dossiers(access),
+        )
     case = access.case
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():

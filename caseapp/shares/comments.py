@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
+from caseapp.access.policy import CaseAccess, visible_evidence
 from caseapp.accounts.models import User
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
@@ -20,7 +21,6 @@ from caseapp.database import DbSession, utcnow
 from caseapp.evidence.service import EvidenceNotFound
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
-from caseapp.shares.access import CaseAccess, visible_evidence
 from caseapp.shares.models import Comment, CommentRead, Share
 
 COMMENT_FIELDS: dict[str, FieldSpec] = {

@@ -1,8 +1,9 @@
-"""Invitations: a share for an advocate who has no account yet.
+"""Invitations: the link every offer to an advocate comes with.
 
-There is no outgoing mail: the complainant passes the invitation link on. Only
-that token proves the person is the one the complainant meant (accounts are not
-email-verified), so a pending share never attaches by email alone.
+There is no outgoing mail: the complainant passes the invitation link on. Every
+advocate share gets one, whether or not the email has an account, so the sharer's
+answer says nothing about who is registered. A newcomer registers through it; an
+account with that email accepts or declines through it (or from its list of offers).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from sqlalchemy import select
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
-from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, utcnow
+from caseapp.shares import offers
 from caseapp.shares.models import Share
 from caseapp.shares.service import digest
 
@@ -46,22 +47,28 @@ def accept_invitation(
     *,
     now: datetime | None = None,
 ) -> Share:
-    """Attach the invited share to the account of the email it names."""
+    """Accept the offer the invitation stands for, as the account of the email it names."""
+    share = _for_user(session, user, token, now)
+    return offers.accept_offer(session, head_key, user, share, now=now)
+
+
+def decline_invitation(
+    session: DbSession,
+    head_key: HeadKey,
+    user: User,
+    token: str,
+    *,
+    now: datetime | None = None,
+) -> Share:
+    """Decline the offer the invitation stands for, as the account of the email it names."""
+    share = _for_user(session, user, token, now)
+    return offers.decline_offer(session, head_key, user, share, now=now)
+
+
+def _for_user(session: DbSession, user: User, token: str, now: datetime | None) -> Share:
     share = invitation(session, token, now=now)
     if share.advocate_email != user.email:
         raise InvitationForSomeoneElse(share.id)
-    share.advocate_id = user.id
-    share.invite_hash = None
-    share.last_activity_at = now or utcnow()
-    custody.record(
-        session,
-        head_key,
-        case_id=share.case_id,
-        actor=custody.actor_label(user),
-        action="share.accepted",
-        subject=f"share:{share.id}",
-        details={"advocate": user.email},
-    )
     return share
 
 
@@ -77,10 +84,11 @@ def register_advocate(
     timezone: str | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Create an advocate account for the invited email and accept the invitation.
+    """Create an advocate account for the invited email and accept the offer.
 
     Only the invitation token proves the person is the one the complainant meant:
-    accounts are not email-verified, so a share never attaches by email alone.
+    accounts are not email-verified, so an offer to an email that had no account
+    then attaches to one only through its invitation.
     """
     share = invitation(session, token, now=now)
     user = accounts.create_user(

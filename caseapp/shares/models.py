@@ -17,9 +17,11 @@ REVIEW_STATES = ("new", "in_review", "needs_more_evidence", "accepted", "closed"
 class Share(Base):
     """A read-only window on one case, for one advocate or for whoever holds a link.
 
-    An advocate share names an email; `advocate_id` is set once that email has an
-    account that accepted it. A link share holds only the SHA-256 of its token. Both
-    end at `expires_at` or at `revoked_at`, whichever comes first.
+    An advocate share names an email and is an offer until that advocate accepts it
+    (`accepted_at`): before, it opens nothing of the case. `advocate_id` is the
+    account it is offered to (the email's, or whoever registers through the
+    invitation). A link share holds only the SHA-256 of its token. Both end at
+    `expires_at`, at `revoked_at` or, for an offer, at `declined_at`.
     """
 
     __tablename__ = "share"
@@ -39,6 +41,8 @@ class Share(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()  # advocate shares
+    declined_at: Mapped[datetime | None] = mapped_column()  # advocate shares
     last_opened_at: Mapped[datetime | None] = mapped_column()
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -47,14 +51,45 @@ class Share(Base):
     items: Mapped[list[SharedEvidence]] = relationship(cascade="all, delete-orphan")
 
     def is_open(self, now: datetime) -> bool:
-        """Neither revoked nor expired at `now`."""
-        return self.revoked_at is None and now < self.expires_at
+        """Neither revoked, declined nor expired at `now`."""
+        return self.revoked_at is None and self.declined_at is None and now < self.expires_at
 
     def state(self, now: datetime) -> str:
-        """open, expired or revoked."""
+        """open, expired, revoked or declined."""
         if self.revoked_at is not None:
             return "revoked"
+        if self.declined_at is not None:
+            return "declined"
         return "open" if now < self.expires_at else "expired"
+
+    @property
+    def offer_state(self) -> str | None:
+        """For an advocate share: offered, accepted or declined (None for a link)."""
+        if self.kind != "advocate":
+            return None
+        if self.declined_at is not None:
+            return "declined"
+        return "offered" if self.accepted_at is None else "accepted"
+
+
+class SenderBlock(Base):
+    """An advocate's refusal of one sender: that sender's offers are no longer shown to them.
+
+    The sender is not told: their shares are made and answered as before, so a block
+    cannot be probed for.
+    """
+
+    __tablename__ = "share_block"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    sender_id: Mapped[str] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sender: Mapped[User] = relationship(foreign_keys=[sender_id])
 
 
 class SharedEvidence(Base):

@@ -12,24 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
+from caseapp.custody import looks
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, utcnow
 from caseapp.evidence.models import Evidence
-from caseapp.export.models import Dossier
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
-from caseapp.shares.access import CaseAccess
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
 
 DEFAULT_LIFETIME = timedelta(days=30)
 MAX_LIFETIME = timedelta(days=366)
-# A share page viewed again within this window is the same visit: one "share.opened".
-VISIT_WINDOW = timedelta(minutes=30)
 
 SHARE_FIELDS: dict[str, FieldSpec] = {
     "advocate_email": FieldSpec("text", max_length=254),
@@ -101,10 +98,12 @@ def create_share(
     *,
     now: datetime | None = None,
 ) -> NewShare:
-    """Share the case with an advocate (`advocate_email`) or as a link (`link: true`).
+    """Offer the case to an advocate (`advocate_email`) or share it as a link (`link: true`).
 
     `evidence_ids` limits the share to those items; without it every item, present
-    and future, is included. An advocate without an account gets an invitation.
+    and future, is included. An advocate share is an offer, with an invitation token
+    whether or not the email has an account: the answer is the same either way, so it
+    tells the sharer nothing about who is registered (nor whether they blocked them).
     """
     now = now or utcnow()
     data = dict(data)
@@ -145,11 +144,12 @@ def create_share(
     if link:
         link_token = new_token()
         share.token_hash = digest(link_token)
-    elif (advocate := accounts.find_user(session, email)) is not None:
-        share.advocate_id = advocate.id
     else:
         invite_token = new_token()
         share.invite_hash = digest(invite_token)
+        # An existing account sees the offer on its list; a newcomer through the link.
+        if (advocate := accounts.find_user(session, email)) is not None:
+            share.advocate_id = advocate.id
     session.add(share)
     session.flush()
     custody.record(
@@ -157,12 +157,11 @@ def create_share(
         head_key,
         case_id=case.id,
         actor=custody.actor_label(owner),
-        action="share.created",
+        action="share.created" if link else "share.offered",
         subject=f"share:{share.id}",
         details={
             "kind": share.kind,
             "advocate": share.advocate_email,
-            "invited": share.invite_hash is not None,
             "expires_at": expires_at.isoformat(),
             "allow_originals": share.allow_originals,
             "evidence": "all" if selection is None else selection,
@@ -185,7 +184,8 @@ def find_share(
 ) -> tuple[Share, str]:
     """A share and the user's part in it ("owner" or "advocate"); ShareNotFound otherwise.
 
-    The advocate loses sight of it once it is closed; the owner never does.
+    The advocate has a part once they accepted it, and loses sight of it once it is
+    closed; the owner never does. (An offer is acted on through caseapp.shares.offers.)
     """
     now = now or utcnow()
     share = session.get(Share, share_id) if isinstance(share_id, str) else None
@@ -193,7 +193,7 @@ def find_share(
         raise ShareNotFound(share_id)
     if share.case.owner_id == user.id:
         return share, "owner"
-    if share.advocate_id == user.id and share.is_open(now):
+    if share.advocate_id == user.id and share.accepted_at is not None and share.is_open(now):
         return share, "advocate"
     raise ShareNotFound(share_id)
 
@@ -260,94 +260,14 @@ def open_link(
     )
     if share is None or not share.is_open(now):
         raise ShareNotFound("link")
-    _log_open(session, head_key, share, f"link:{share.id}", now)
+    looks.log_open(session, head_key, share, f"link:{share.id}", now)
     return share
 
 
-def note_visit(
-    session: DbSession, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
-) -> None:
-    """Log that a share's case page was opened, once per visit (see VISIT_WINDOW)."""
-    share = access.share
-    if share is None:
-        return
-    now = now or utcnow()
-    if share.last_opened_at is None or now - share.last_opened_at >= VISIT_WINDOW:
-        _log_open(session, head_key, share, access.actor(), now)
-
-
-def _log_open(
-    session: DbSession, head_key: HeadKey, share: Share, actor: str, now: datetime
-) -> None:
-    share.last_opened_at = now
-    share.last_activity_at = now
-    custody.record(
-        session,
-        head_key,
-        case_id=share.case_id,
-        actor=actor,
-        action="share.opened",
-        subject=f"share:{share.id}",
-        details={"kind": share.kind},
-    )
-
-
-def look_fields(access: CaseAccess, evidence: Evidence) -> dict[str, Any]:
-    """The custody fields of a look at an item (case, actor, subject, details), as plain
-    values that stay valid after the request's objects are gone."""
-    details: dict[str, Any] = {"number": evidence.number, "sha256": evidence.sha256}
-    if access.share is not None:
-        details["via"] = f"share:{access.share.id}"
-    return {
-        "case_id": evidence.case_id,
-        "actor": access.actor(),
-        "subject": f"evidence:{evidence.id}",
-        "details": details,
-    }
-
-
-def record_look(
-    session: DbSession,
-    head_key: HeadKey,
-    fields: dict[str, Any],
-    action: str,
-    **extra: Any,
-) -> None:
-    """Log that the viewer read (`evidence.viewed`), downloaded, or found not intact
-    (`evidence.integrity_failed`) an item, and via which share; `fields` from look_fields."""
-    details = {**fields["details"], **extra}
-    custody.record(session, head_key, action=action, **{**fields, "details": details})
-
-
-def record_dossier_download(
-    session: DbSession, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
-) -> None:
-    """Log that the viewer took a dossier's PDF or bundle away, and via which share."""
-    details: dict[str, Any] = {
-        "file": which,
-        "sha256": dossier.sha256 if which == "pdf" else dossier.bundle_sha256,
-    }
-    if access.share is not None:
-        details["via"] = f"share:{access.share.id}"
-    custody.record(
-        session,
-        head_key,
-        case_id=dossier.case_id,
-        actor=access.actor(),
-        action="dossier.downloaded",
-        subject=f"dossier:{dossier.id}",
-        details=details,
-    )
-
-
 def advocate_shares(session: DbSession, user: User, *, now: datetime | None = None) -> list[Share]:
-    """The open shares for this advocate, newest activity (on the share or the case) first."""
+    """The open shares this advocate accepted, newest activity (on the share or the case) first."""
     now = now or utcnow()
-    shares = session.scalars(
-        select(Share).where(
-            Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now
-        )
-    )
+    shares = session.scalars(open_for(user, now).where(Share.accepted_at.is_not(None)))
     return sorted(shares, key=last_activity, reverse=True)
 
 
@@ -356,14 +276,11 @@ def last_activity(share: Share) -> datetime:
     return max(share.last_activity_at, share.case.updated_at)
 
 
-def has_shares(session: DbSession, user: User, *, now: datetime | None = None) -> bool:
-    """Whether anything is shared with this user right now."""
-    now = now or utcnow()
-    return (
-        session.scalar(
-            select(Share.id)
-            .where(Share.advocate_id == user.id, Share.revoked_at.is_(None), Share.expires_at > now)
-            .limit(1)
-        )
-        is not None
+def open_for(user: User, now: datetime) -> Select[Share]:
+    """The user's advocate shares that are neither revoked, declined nor expired."""
+    return select(Share).where(
+        Share.advocate_id == user.id,
+        Share.revoked_at.is_(None),
+        Share.declined_at.is_(None),
+        Share.expires_at > now,
     )

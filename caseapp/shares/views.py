@@ -22,21 +22,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
+from caseapp.access.policy import case_access
+from caseapp.access.viewer import (
+    grant_link,
+    mark_share_view,
+    owner_case,
+    signed_in_user,
+    viewer_access,
+)
 from caseapp.accounts import service as accounts
+from caseapp.accounts.models import User
 from caseapp.accounts.passwords import explain as explain_password
 from caseapp.cases.models import Case
-from caseapp.cases.vocabulary import CATEGORY_BY_CODE
-from caseapp.custody import log as custody
-from caseapp.database import utcnow
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.models import Evidence
-from caseapp.export import service as dossier_service
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
 from caseapp.runtime import runtime
-from caseapp.shares import comments, history, invitations, service
-from caseapp.shares.access import CaseAccess, OriginalsNotShared, case_access, require_dossier_files
+from caseapp.shares import comments, invitations, offers, service
 from caseapp.shares.forms import (
     REVIEW_LABELS,
     AdvocateRegisterForm,
@@ -45,13 +49,6 @@ from caseapp.shares.forms import (
     ShareForm,
 )
 from caseapp.shares.models import Share
-from caseapp.shares.viewer import (
-    grant_link,
-    mark_share_view,
-    owner_case,
-    signed_in_user,
-    viewer_access,
-)
 from caseapp.throttle import Throttled, address_key
 from caseapp.throttle.web import throttled_page
 from caseapp.timezones import default_zone_for
@@ -75,7 +72,7 @@ def _helpers() -> dict[str, Any]:
 
 def _shared_with_me() -> bool:
     user = signed_in_user()
-    return user is not None and (user.role == "advocate" or service.has_shares(db.session, user))
+    return user is not None and (user.role == "advocate" or offers.has_shares(db.session, user))
 
 
 def _tz() -> str:
@@ -83,26 +80,6 @@ def _tz() -> str:
 
 
 # -- the owner -----------------------------------------------------------------
-
-
-def owner_panels(case: Case) -> dict[str, Any]:
-    """What the owner's case page shows about sharing: shares, comments, who looked.
-
-    Reading the page counts as reading its comments (the unread markers are taken first).
-    """
-    access = case_access(db.session, case.id, user=current_user)
-    read_at = comments.read_until(db.session, current_user, case.id)
-    panels = {
-        "shares": service.case_shares(db.session, case),
-        "conversation": comments.all_comments(db.session, access),
-        "read_at": read_at,
-        "comment_form": _comment_form(access),
-        "looks": history.access_history(db.session, case),
-        "now": utcnow(),
-    }
-    comments.mark_read(db.session, current_user, case.id)
-    db.session.commit()
-    return panels
 
 
 def _share_form(case: Case, items: list[Evidence]) -> ShareForm:
@@ -174,21 +151,6 @@ def revoke(case_id: str, share_id: str):  # type: ignore[no-untyped-def]
 # -- both sides -------------------------------------------------------------------
 
 
-def _comment_form(access: CaseAccess, evidence: Evidence | None = None) -> CommentForm:
-    form = CommentForm(evidence_id=evidence.id if evidence else "")
-    if access.is_owner:
-        open_shares = [
-            s
-            for s in service.case_shares(db.session, access.case)
-            if s.kind == "advocate" and s.is_open(utcnow())
-        ]
-        form.share_id.choices = [SelectChoice("", _("Every advocate"))] + [
-            SelectChoice(s.id, s.advocate.name if s.advocate else s.advocate_email or "")
-            for s in open_shares
-        ]
-    return form
-
-
 @bp.route("/cases/<case_id>/comments", methods=["POST"])
 @login_required
 def comment(case_id: str):  # type: ignore[no-untyped-def]
@@ -229,7 +191,68 @@ def dashboard():  # type: ignore[no-untyped-def]
         rows.append(
             (share, service.last_activity(share), comments.unread_count(db.session, access))
         )
-    return render_template("shares/dashboard.html", rows=rows)
+    return render_template(
+        "shares/dashboard.html",
+        rows=rows,
+        offers=offers.offers_for(db.session, current_user),
+        blocked=offers.blocked_senders(db.session, current_user),
+    )
+
+
+def _offer(share_id: str) -> Share:
+    try:
+        return offers.find_offer(db.session, current_user, share_id)
+    except service.ShareNotFound:
+        abort(404)
+    except offers.NotYourOffer:
+        abort(403)
+
+
+@bp.route("/shares/<share_id>/accept", methods=["POST"])
+@login_required
+def accept(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("shares.dashboard"))
+    offers.accept_offer(db.session, runtime().head_key, current_user, share)
+    db.session.commit()
+    flash(_("Offer accepted. The case is now on your list."), "success")
+    return redirect(url_for("cases.show", case_id=share.case_id))
+
+
+@bp.route("/shares/<share_id>/decline", methods=["POST"])
+@login_required
+def decline(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if ActionForm().validate_on_submit():
+        offers.decline_offer(db.session, runtime().head_key, current_user, share)
+        db.session.commit()
+        flash(_("Offer declined."), "info")
+    return redirect(url_for("shares.dashboard"))
+
+
+@bp.route("/shares/<share_id>/block", methods=["POST"])
+@login_required
+def block(share_id: str):  # type: ignore[no-untyped-def]
+    share = _offer(share_id)
+    if ActionForm().validate_on_submit():
+        sender = offers.block_sender(db.session, runtime().head_key, current_user, share)
+        db.session.commit()
+        flash(
+            _("Offer declined. You will not see offers from %(email)s again.", email=sender.email),
+            "info",
+        )
+    return redirect(url_for("shares.dashboard"))
+
+
+@bp.route("/shared/blocked/<sender_id>/unblock", methods=["POST"])
+@login_required
+def unblock(sender_id: str):  # type: ignore[no-untyped-def]
+    if ActionForm().validate_on_submit():
+        offers.unblock_sender(db.session, current_user, sender_id)
+        db.session.commit()
+        flash(_("Sender unblocked: their offers show here again."), "success")
+    return redirect(url_for("shares.dashboard", _anchor="blocked"))
 
 
 @bp.route("/shares/<share_id>/review", methods=["POST"])
@@ -256,89 +279,6 @@ def review(share_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("cases.show", case_id=share.case_id, _anchor="review"))
 
 
-def shared_case_page(access: CaseAccess) -> str:
-    """The read-only case page for an advocate or a link visitor; the visit is logged."""
-    case = access.case
-    read_at = comments.read_until(db.session, access.user, case.id) if access.user else None
-    page = render_template(
-        "shares/case.html",
-        access=access,
-        case=case,
-        category=CATEGORY_BY_CODE.get(case.category),
-        evidence=[
-            item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
-        ],
-        custody_entries=custody.entries(db.session, case.id),
-        custody_head=custody.head_of(db.session, case.id),
-        dossiers=[
-            d for d in dossier_service.list_dossiers(db.session, case) if d.status == "ready"
-        ],
-        may_download_dossiers=_may_download_dossiers(access),
-        conversation=comments.all_comments(db.session, access) if access.user else [],
-        read_at=read_at,
-        comment_form=_comment_form(access),
-        review_forms=[
-            (share, ReviewForm(review_state=share.review_state))
-            for share in access.shares
-            if access.user is not None and share.advocate_id == access.user.id
-        ],
-    )
-    service.note_visit(db.session, runtime().head_key, access)
-    if access.user is not None:
-        comments.mark_read(db.session, access.user, case.id)
-    db.session.commit()
-    return page
-
-
-def shared_evidence_page(access: CaseAccess, item: Evidence) -> str:
-    """The read-only page of one item for an advocate or a link visitor; logged as viewed."""
-    vault = runtime().vault
-    html = evidence_service.derived_bytes(vault, item, "html")
-    text = evidence_service.text_of(vault, item)
-    conversation = comments.all_comments(db.session, access) if access.user else []
-    page = render_template(
-        "shares/evidence.html",
-        access=access,
-        case=access.case,
-        item=item,
-        reading=evidence_service.reading_of(vault, item),
-        text=evidence_service.email_body(text) if item.kind == "email" else text,
-        html=html.decode("utf-8") if html is not None else None,
-        transcript=evidence_service.transcript_of(vault, item),
-        renditions=evidence_service.rendition_roles(item),
-        children=[child for child in item.children if access.sees(child)],
-        conversation=[c for c in conversation if c.evidence_id == item.id],
-        read_at=comments.read_until(db.session, access.user, access.case.id)
-        if access.user
-        else None,
-        comment_form=_comment_form(access, item),
-    )
-    service.record_look(
-        db.session, runtime().head_key, service.look_fields(access, item), "evidence.viewed"
-    )
-    db.session.commit()
-    return page
-
-
-def shared_dossiers_page(access: CaseAccess) -> str:
-    """The case's dossiers for an advocate or link visitor: verify in place, download if allowed."""
-    return render_template(
-        "shares/dossiers.html",
-        access=access,
-        case=access.case,
-        dossiers=dossier_service.list_dossiers(db.session, access.case),
-        may_download=_may_download_dossiers(access),
-    )
-
-
-def _may_download_dossiers(access: CaseAccess) -> bool:
-    try:
-        require_dossier_files(access)
-    except OriginalsNotShared:
-        return False
-    return True
-
-
 # -- links and invitations --------------------------------------------------------
 
 
@@ -357,6 +297,9 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):  # type: ignore[no-untyped-def]
+    """The invitation an offer comes with: accept or decline it when logged in as the
+    advocate; register through it otherwise. The page is the same whether or not the
+    email has an account, so whoever holds the link learns nothing from it."""
     mark_share_view()
     try:
         share = invitations.invitation(db.session, token[:MAX_TOKEN_LENGTH])
@@ -365,24 +308,8 @@ def invite(token: str):  # type: ignore[no-untyped-def]
     user = signed_in_user()
     if user is not None:
         if request.method == "POST" and ActionForm().validate_on_submit():
-            try:
-                invitations.accept_invitation(db.session, runtime().head_key, user, token)
-            except invitations.InvitationForSomeoneElse:
-                db.session.rollback()
-                flash(
-                    _(
-                        "This invitation is for %(email)s. Log out and open the link again.",
-                        email=share.advocate_email,
-                    ),
-                    "error",
-                )
-            else:
-                db.session.commit()
-                flash(_("Invitation accepted. The case is now on your list."), "success")
-                return redirect(url_for("cases.show", case_id=share.case_id))
-        return render_template("shares/invite.html", share=share, form=None, has_account=True)
-    if accounts.find_user(db.session, share.advocate_email or "") is not None:
-        return render_template("shares/invite.html", share=share, form=None, has_account=True)
+            return _answer_invitation(user, share, token)
+        return render_template("shares/invite.html", share=share, form=None)
     form = AdvocateRegisterForm()
     if request.method == "GET":
         form.locale.data = "zh_CN" if request.accept_languages.best_match(["zh", "zh-CN"]) else "en"
@@ -390,9 +317,7 @@ def invite(token: str):  # type: ignore[no-untyped-def]
         try:
             runtime().throttle.check("register", address=address_key(request.remote_addr))
         except Throttled as exc:
-            return throttled_page(
-                "shares/invite.html", exc, share=share, form=form, has_account=False
-            )
+            return throttled_page("shares/invite.html", exc, share=share, form=form)
         try:
             advocate = invitations.register_advocate(
                 db.session,
@@ -404,6 +329,12 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 locale=form.locale.data,
                 timezone=default_zone_for(form.locale.data),
             )
+        except accounts.EmailTaken:
+            db.session.rollback()
+            flash(
+                _("An account with this email exists. Log in, then open this link again."),
+                "info",
+            )
         except accounts.AccountError as exc:
             db.session.rollback()
             form.password.errors = [
@@ -411,7 +342,7 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 *(
                     explain_password(exc.strength)
                     if isinstance(exc, accounts.WeakPassword)
-                    else [_("An account with this email already exists.")]
+                    else [_("This email address is not valid.")]
                 ),
             ]
         else:
@@ -421,4 +352,27 @@ def invite(token: str):  # type: ignore[no-untyped-def]
             login_user(advocate)
             flash(_("Welcome! Here is the case shared with you."), "success")
             return redirect(url_for("cases.show", case_id=share.case_id))
-    return render_template("shares/invite.html", share=share, form=form, has_account=False)
+    return render_template("shares/invite.html", share=share, form=form)
+
+
+def _answer_invitation(user: User, share: Share, token: str) -> Any:
+    declining = request.form.get("answer") == "decline"
+    answer = invitations.decline_invitation if declining else invitations.accept_invitation
+    try:
+        answer(db.session, runtime().head_key, user, token)
+    except invitations.InvitationForSomeoneElse:
+        db.session.rollback()
+        flash(
+            _(
+                "This invitation is for %(email)s. Log out and open the link again.",
+                email=share.advocate_email,
+            ),
+            "error",
+        )
+        return render_template("shares/invite.html", share=share, form=None)
+    db.session.commit()
+    if declining:
+        flash(_("Offer declined."), "info")
+        return redirect(url_for("shares.dashboard"))
+    flash(_("Offer accepted. The case is now on your list."), "success")
+    return redirect(url_for("cases.show", case_id=share.case_id))

@@ -17,7 +17,7 @@ from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.database import utcnow
 from caseapp.extensions import db
-from caseapp.shares import service
+from caseapp.shares import offers, service
 from caseapp.shares.models import Share
 from tests.conftest import PASSWORD, csrf_token_from
 
@@ -74,12 +74,18 @@ def dossier_case(case: Case, owner_api: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def share_with(app: Flask, user: User) -> Callable[..., service.NewShare]:
-    """Share the case: share_with(case, advocate_email=...) or share_with(case, link=True)."""
+    """Share the case: share_with(case, advocate_email=...) or share_with(case, link=True).
 
-    def make(case: Case, **data: Any) -> service.NewShare:
-        created = service.create_share(
-            db.session, app.extensions["caseapp"].head_key, user, case, data, "Asia/Shanghai"
-        )
+    An advocate with an account accepts the offer at once, as most stories need;
+    `accept=False` leaves it an offer.
+    """
+
+    def make(case: Case, accept: bool = True, **data: Any) -> service.NewShare:
+        head_key = app.extensions["caseapp"].head_key
+        created = service.create_share(db.session, head_key, user, case, data, "Asia/Shanghai")
+        advocate = created.share.advocate
+        if accept and advocate is not None:
+            offers.accept_offer(db.session, head_key, advocate, created.share)
         db.session.commit()
         return created
 

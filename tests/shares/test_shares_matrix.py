@@ -10,9 +10,11 @@ someone who typed the owner's password but not the code of their second factor
 open link share, an advocate nothing is shared with, an admin who has not enrolled the
 second factor their role requires ("unenrolled": every page sends them to enrolment,
 the API answers their token as anyone's), an advocate whose share expired, one whose
-share was revoked, the advocate with an open share (originals not allowed), and the
-complainant who owns the case (with two-factor on). They take their turn in that
-order, so the owner's own changes (delete, revoke) come last.
+share was revoked, one offered a share they have not accepted yet (everything 404 but
+the offer's own actions), the advocate with an open share (originals not allowed), and
+the complainant who owns the case (with two-factor on). They take their turn in that
+order, so the owner's own changes (delete, revoke) come last, and the offer's actions
+name the offered advocate's share.
 
 The two-factor routes are in the matrix too: only the pending visitor reaches the
 code step, and only accounts reach enrolment.
@@ -39,8 +41,8 @@ from tests.conftest import PASSWORD
 from tests.shares.conftest import csrf_token, expire, login_client
 
 ROLES = (
-    "anonymous", "pending", "link", "stranger", "unenrolled", "expired", "revoked", "advocate",
-    "owner",
+    "anonymous", "pending", "link", "stranger", "unenrolled", "expired", "revoked", "offered",
+    "advocate", "owner",
 )
 # Admins must enrol a second factor here; the advocates in this matrix need not.
 pytestmark = pytest.mark.settings(two_factor_required_roles=("admin",))
@@ -77,74 +79,81 @@ NOT_ABOUT_A_CASE = {
 
 L = 302  # sent to log in
 # fmt: off
-#                                     anon pend link strg unen expd rvkd advc ownr
+#                                         anon pend link strg unen expd rvkd offr advc ownr
 EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the case and its contacts, on the web
-    ("GET", "cases.show"):                (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("GET", "cases.edit"):                (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("POST", "cases.edit"):               (  L,   L,   L, 404,   L, 404, 404, 403, 302),
-    ("GET", "cases.new_contact"):         (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("POST", "cases.new_contact"):        (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("GET", "cases.edit_contact"):        (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("POST", "cases.edit_contact"):       (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("POST", "cases.follow_up_done"):     (  L,   L,   L, 404,   L, 404, 404, 403, 302),
-    ("POST", "cases.delete_contact"):     (  L,   L,   L, 404,   L, 404, 404, 403, 302),
+    ("GET", "cases.show"):              (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "cases.edit"):              (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit"):             (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
+    ("GET", "cases.new_contact"):       (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.new_contact"):      (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("GET", "cases.edit_contact"):      (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.edit_contact"):     (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.follow_up_done"):   (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
+    ("POST", "cases.delete_contact"):   (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
     # evidence, on the web
-    ("POST", "evidence.upload"):          (  L,   L,   L, 404,   L, 404, 404, 403, 303),
-    ("GET", "evidence.show"):             (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("GET", "evidence.original"):         (  L,   L, 403, 404,   L, 404, 404, 403, 200),
-    ("GET", "evidence.rendition"):        (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("GET", "evidence.search"):           (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("GET", "evidence.reading_state"):    (  L,   L, 200, 404,   L, 404, 404, 200, 200),
+    ("POST", "evidence.upload"):        (  L,   L,   L, 404,   L, 404, 404, 404, 403, 303),
+    ("GET", "evidence.show"):           (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "evidence.original"):       (  L,   L, 403, 404,   L, 404, 404, 404, 403, 200),
+    ("GET", "evidence.rendition"):      (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "evidence.search"):         (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "evidence.reading_state"):  (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
     # sharing, comments, review, on the web
-    ("GET", "shares.new"):                (  L,   L,   L, 404,   L, 404, 404, 403, 200),
-    ("POST", "shares.create"):            (  L,   L,   L, 404,   L, 404, 404, 403, 422),
-    ("POST", "shares.revoke"):            (  L,   L,   L, 404,   L, 404, 404, 403, 302),
-    ("POST", "shares.comment"):           (  L,   L,   L, 404,   L, 404, 404, 302, 302),
-    ("POST", "shares.review"):            (  L,   L,   L, 404,   L, 404, 404, 302, 403),
-    ("GET", "shares.dashboard"):          (  L,   L,   L, 200,   L, 200, 200, 200, 200),
-    ("GET", "shares.open_link"):          (302, 302, 302, 302,   L, 302, 302, 302, 302),
-    ("GET", "shares.invite"):             (200, 200, 200, 200,   L, 200, 200, 200, 200),
-    ("POST", "shares.invite"):            (200, 200, 200, 200,   L, 200, 200, 200, 200),
+    ("GET", "shares.new"):              (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "shares.create"):          (  L,   L,   L, 404,   L, 404, 404, 404, 403, 422),
+    ("POST", "shares.revoke"):          (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
+    ("POST", "shares.comment"):         (  L,   L,   L, 404,   L, 404, 404, 404, 302, 302),
+    ("POST", "shares.review"):          (  L,   L,   L, 404,   L, 404, 404, 404, 302, 403),
+    ("POST", "shares.accept"):          (  L,   L,   L, 404,   L, 404, 404, 302, 404, 403),
+    ("POST", "shares.decline"):         (  L,   L,   L, 404,   L, 404, 404, 302, 404, 403),
+    ("POST", "shares.block"):           (  L,   L,   L, 404,   L, 404, 404, 302, 404, 403),
+    ("POST", "shares.unblock"):         (  L,   L,   L, 302,   L, 302, 302, 302, 302, 302),
+    ("GET", "shares.dashboard"):        (  L,   L,   L, 200,   L, 200, 200, 200, 200, 200),
+    ("GET", "shares.open_link"):        (302, 302, 302, 302,   L, 302, 302, 302, 302, 302),
+    ("GET", "shares.invite"):           (200, 200, 200, 200,   L, 200, 200, 200, 200, 200),
+    ("POST", "shares.invite"):          (200, 200, 200, 200,   L, 200, 200, 200, 200, 200),
     # the API: no bearer token is 401, whatever cookie the browser holds
-    ("GET", "api.get_case"):              (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_case"):         (401, 401, 401, 404, 404, 404, 404, 403, 200),
-    ("GET", "api.list_events"):           (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("POST", "api.log_event"):            (401, 401, 401, 404, 404, 404, 404, 403, 201),
-    ("GET", "api.get_event"):             (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("PATCH", "api.change_event"):        (401, 401, 401, 404, 404, 404, 404, 403, 200),
-    ("DELETE", "api.delete_event"):       (401, 401, 401, 404, 404, 404, 404, 403, 204),
-    ("POST", "api.add_evidence"):         (401, 401, 401, 404, 404, 404, 404, 403, 415),
-    ("GET", "api.list_case_evidence"):    (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.get_evidence"):          (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.evidence_content"):      (401, 401, 401, 404, 404, 404, 404, 403, 200),
-    ("GET", "api.evidence_text"):         (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.case_custody"):          (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.list_comments"):         (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("POST", "api.add_comment"):          (401, 401, 401, 404, 404, 404, 404, 201, 201),
-    ("GET", "api.list_shares"):           (401, 401, 401, 404, 404, 404, 404, 403, 200),
-    ("POST", "api.create_share"):         (401, 401, 401, 404, 404, 404, 404, 403, 201),
-    ("PATCH", "api.review_share"):        (401, 401, 401, 404, 404, 404, 404, 200, 403),
-    ("DELETE", "api.revoke_share"):       (401, 401, 401, 404, 404, 404, 404, 403, 204),
-    ("GET", "api.shared_with_me"):        (401, 401, 401, 200, 200, 200, 200, 200, 200),
+    ("GET", "api.get_case"):            (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_case"):       (401, 401, 401, 404, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.list_events"):         (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.log_event"):          (401, 401, 401, 404, 404, 404, 404, 404, 403, 201),
+    ("GET", "api.get_event"):           (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("PATCH", "api.change_event"):      (401, 401, 401, 404, 404, 404, 404, 404, 403, 200),
+    ("DELETE", "api.delete_event"):     (401, 401, 401, 404, 404, 404, 404, 404, 403, 204),
+    ("POST", "api.add_evidence"):       (401, 401, 401, 404, 404, 404, 404, 404, 403, 415),
+    ("GET", "api.list_case_evidence"):  (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_evidence"):        (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.evidence_content"):    (401, 401, 401, 404, 404, 404, 404, 404, 403, 200),
+    ("GET", "api.evidence_text"):       (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.case_custody"):        (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.list_comments"):       (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("POST", "api.add_comment"):        (401, 401, 401, 404, 404, 404, 404, 404, 201, 201),
+    ("GET", "api.list_shares"):         (401, 401, 401, 404, 404, 404, 404, 404, 403, 200),
+    ("POST", "api.create_share"):       (401, 401, 401, 404, 404, 404, 404, 404, 403, 201),
+    ("PATCH", "api.review_share"):      (401, 401, 401, 404, 404, 404, 404, 404, 200, 403),
+    ("DELETE", "api.revoke_share"):     (401, 401, 401, 404, 404, 404, 404, 404, 403, 204),
+    ("POST", "api.accept_share"):       (401, 401, 401, 404, 404, 404, 404, 200, 404, 403),
+    ("POST", "api.decline_share"):      (401, 401, 401, 404, 404, 404, 404, 204, 404, 403),
+    ("GET", "api.shared_with_me"):      (401, 401, 401, 200, 200, 200, 200, 200, 200, 200),
     # dossiers (a queued one: downloads wait for the build, advocates may not take one away)
-    ("GET", "export.index"):              (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("POST", "export.index"):             (  L,   L, 403, 404,   L, 404, 404, 403, 200),
-    ("GET", "export.status"):             (  L,   L, 200, 404,   L, 404, 404, 200, 200),
-    ("GET", "export.download"):           (  L,   L, 403, 404,   L, 404, 404, 403, 409),
-    ("POST", "export.verify"):            (  L,   L, 409, 404,   L, 404, 404, 409, 409),
-    ("POST", "api.request_dossier"):      (401, 401, 401, 404, 404, 404, 404, 403, 422),
-    ("GET", "api.list_case_dossiers"):    (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.get_dossier"):           (401, 401, 401, 404, 404, 404, 404, 200, 200),
-    ("GET", "api.dossier_pdf"):           (401, 401, 401, 404, 404, 404, 404, 403, 409),
-    ("GET", "api.dossier_bundle"):        (401, 401, 401, 404, 404, 404, 404, 403, 409),
+    ("GET", "export.index"):            (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("POST", "export.index"):           (  L,   L, 403, 404,   L, 404, 404, 404, 403, 200),
+    ("GET", "export.status"):           (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "export.download"):         (  L,   L, 403, 404,   L, 404, 404, 404, 403, 409),
+    ("POST", "export.verify"):          (  L,   L, 409, 404,   L, 404, 404, 404, 409, 409),
+    ("POST", "api.request_dossier"):    (401, 401, 401, 404, 404, 404, 404, 404, 403, 422),
+    ("GET", "api.list_case_dossiers"):  (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.get_dossier"):         (401, 401, 401, 404, 404, 404, 404, 404, 200, 200),
+    ("GET", "api.dossier_pdf"):         (401, 401, 401, 404, 404, 404, 404, 404, 403, 409),
+    ("GET", "api.dossier_bundle"):      (401, 401, 401, 404, 404, 404, 404, 404, 403, 409),
     # the second factor: the code step, enrolment, new recovery codes, turning it off
-    ("GET", "accounts.login_code"):       (  L, 200,   L,   L,   L,   L,   L,   L,   L),
-    ("POST", "accounts.login_code"):      (  L, 200,   L,   L,   L,   L,   L,   L,   L),
-    ("GET", "accounts.two_factor"):       (  L,   L,   L, 200, 200, 200, 200, 200, 200),
-    ("POST", "accounts.two_factor"):      (  L,   L,   L, 422, 422, 422, 422, 422, 200),
-    ("POST", "accounts.regenerate_recovery_codes"): (L, L, L, 302, 302, 302, 302, 302, 422),
-    ("POST", "accounts.disable_two_factor"): (L, L, L, 302, 302, 302, 302, 302, 422),
+    ("GET", "accounts.login_code"):     (  L, 200,   L,   L,   L,   L,   L,   L,   L,   L),
+    ("POST", "accounts.login_code"):    (  L, 200,   L,   L,   L,   L,   L,   L,   L,   L),
+    ("GET", "accounts.two_factor"):     (  L,   L,   L, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "accounts.two_factor"):    (  L,   L,   L, 422, 422, 422, 422, 422, 422, 200),
+    ("POST", "accounts.regenerate_recovery_codes"):
+                                        (  L,   L,   L, 302, 302, 302, 302, 302, 302, 422),
+    ("POST", "accounts.disable_two_factor"): (  L,   L,   L, 302, 302, 302, 302, 302, 302, 422),
 }
 # fmt: on
 
@@ -225,7 +234,12 @@ def _enrolled_owner(app: Flask, email: str) -> tuple[Visitor, Visitor]:
 @pytest.fixture
 def world(app, dossier_case, share_with, make_user, advocate) -> World:
     case = dossier_case["case"]
-    for email in ("stranger@ngo.example.org", "expired@law.example.org", "revoked@law.example.org"):
+    for email in (
+        "stranger@ngo.example.org",
+        "expired@law.example.org",
+        "revoked@law.example.org",
+        "offered@law.example.org",
+    ):
         make_user(email, role="advocate")
     make_user("admin@caseapp.example.org", role="admin")
     open_share = share_with(case, advocate_email=advocate.email).share
@@ -233,6 +247,7 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
     revoked = share_with(case, advocate_email="revoked@law.example.org").share
     service.revoke_share(db.session, runtime().head_key, case.owner, revoked)
     db.session.commit()
+    offer = share_with(case, accept=False, advocate_email="offered@law.example.org").share
     link_token = share_with(case, link=True).link_token
     invite_token = share_with(case, advocate_email="newcomer@association.example.org").invite_token
     assert link_token
@@ -254,6 +269,7 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
         "unenrolled": _account(app, "admin@caseapp.example.org", form_page="/account/two-factor"),
         "expired": _account(app, "expired@law.example.org"),
         "revoked": _account(app, "revoked@law.example.org"),
+        "offered": _account(app, "offered@law.example.org"),
         "advocate": _account(app, advocate.email),
         "owner": owner,
     }
@@ -270,6 +286,17 @@ def world(app, dossier_case, share_with, make_user, advocate) -> World:
         "api.evidence_text": {"evidence_id": dossier_case["private"]["id"]},
         "shares.open_link": {"token": link_token},
         "shares.invite": {"token": invite_token},
+        "shares.unblock": {"sender_id": case.owner_id},
+        **{
+            endpoint: {"share_id": offer.id}
+            for endpoint in (
+                "shares.accept",
+                "shares.decline",
+                "shares.block",
+                "api.accept_share",
+                "api.decline_share",
+            )
+        },
     }
     return World(args, visitors, args_for)
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from caseapp.access.viewer import LINK_COOKIE_PREFIX
 from caseapp.accounts import service as accounts
 from caseapp.custody import log as custody
 from caseapp.database import utcnow
 from caseapp.extensions import db
 from caseapp.shares.models import Share
-from caseapp.shares.viewer import LINK_COOKIE_PREFIX
 from tests.conftest import PASSWORD
 from tests.shares.conftest import csrf_token, expire, login_client
 
@@ -162,10 +162,13 @@ def test_a_share_form_with_everything_ticked_shares_future_evidence_too(
         form_page=f"/cases/{case.id}/shares/new",
     )
     assert response.status_code == 200
-    assert "李娜 can now read the case" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f"The case is offered to {advocate.email}" in page
+    assert 'id="invite-url"' in page
     stored = db.session.scalars(select(Share)).one()
     assert stored.all_evidence
     assert stored.advocate_id == advocate.id
+    assert stored.offer_state == "offered"
     assert not stored.allow_originals
 
 
@@ -259,7 +262,8 @@ def test_the_owner_sees_who_looked_at_what_and_when(app, dossier_case, share_wit
     auth.login()
     page = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
     looks = page.split("Who looked at what, when", 1)[1].split("Chain-of-custody log", 1)[0]
-    assert looks.count(advocate.email) == 3
+    assert looks.count(advocate.email) == 4
+    assert "accepted the offer" in looks
     assert "opened the case" in looks
     assert "downloaded the original of" in looks
     assert "冻结截图.png" in looks
@@ -352,11 +356,14 @@ def test_an_existing_account_accepts_an_invitation_sent_before_it_existed(
     created = share_with(case, advocate_email="chen@association.example.org")
     make_user("chen@association.example.org", role="advocate")
     anonymous = app.test_client().get(f"/invite/{created.invite_token}").get_data(as_text=True)
-    assert "An account with this email exists" in anonymous
+    assert "Already have an account with this email? Log in" in anonymous
     browser = login_client(app, "chen@association.example.org")
     accepted = browser.post(
         f"/invite/{created.invite_token}",
-        data={"csrf_token": csrf_token(browser, f"/invite/{created.invite_token}")},
+        data={
+            "csrf_token": csrf_token(browser, f"/invite/{created.invite_token}"),
+            "answer": "accept",
+        },
     )
     assert accepted.status_code == 302
     assert browser.get(f"/cases/{case.id}").status_code == 200

@@ -31,11 +31,15 @@ _SHARE_PROPERTIES: dict[str, Any] = {
     "allow_originals": {"type": "boolean"},
     "evidence_ids": {"type": ["array", "null"], "items": {"type": "string"}},
     "review_state": _REVIEW,
-    "state": {"type": "string", "enum": ["open", "expired", "revoked"]},
+    "state": {"type": "string", "enum": ["open", "expired", "revoked", "declined"]},
     "created_at": {"type": "string", "format": "date-time"},
     "expires_at": {"type": "string", "format": "date-time"},
     "revoked_at": TIME,
-    "pending_invitation": {"type": "boolean"},
+    "offer_state": {
+        "type": ["string", "null"],
+        "enum": ["offered", "accepted", "declined", None],
+        "description": "advocate shares: an offer until the advocate accepts it; null for links",
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -74,20 +78,31 @@ SCHEMAS: dict[str, Any] = {
             },
             "invite_url": {
                 "type": "string",
-                "description": "advocates without an account: their invitation, shown once",
+                "description": "advocate shares (with or without an account): the "
+                "invitation to accept or decline the offer, or register; shown once",
             },
         },
     },
     "SharePage": page("Share"),
     "SharedCase": {
         "type": "object",
-        "required": ["id", "case_id", "case_title", "expires_at", "review_state"],
+        "required": ["id", "case_id", "case_title", "expires_at", "review_state", "state"],
         "properties": {
             "id": {"type": "string"},
             "case_id": {"type": "string"},
             "case_title": {"type": "string"},
-            "counterparty": {"type": "string"},
+            "counterparty": {"type": ["string", "null"], "description": "null for an offer"},
             "complainant": {"type": "string"},
+            "offered_by": {
+                "type": "object",
+                "required": ["name", "email"],
+                "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+            },
+            "state": {
+                "type": "string",
+                "enum": ["offered", "accepted"],
+                "description": "an offer shows only its sender, title and expiry until accepted",
+            },
             "expires_at": {"type": "string", "format": "date-time"},
             "review_state": _REVIEW,
             "allow_originals": {"type": "boolean"},
@@ -165,9 +180,25 @@ PATHS: dict[str, Any] = {
             tag="shares",
         ),
     },
+    "/shares/{share_id}/accept": {
+        "post": op(
+            "Accept a share offered to me: from now on it opens the case (the advocate)",
+            {"200": json_content(ref("SharedCase")), "403": FORBIDDEN},
+            params=[SHARE_ID],
+            tag="shares",
+        ),
+    },
+    "/shares/{share_id}/decline": {
+        "post": op(
+            "Decline a share offered to me: it closes (the advocate)",
+            {"204": {"description": "Declined"}, "403": FORBIDDEN},
+            params=[SHARE_ID],
+            tag="shares",
+        ),
+    },
     "/shared": {
         "get": op(
-            "The shares open to me as an advocate, newest activity first",
+            "Offers to me (newest first), then the shares I accepted (newest activity first)",
             {"200": json_content(ref("SharedCasePage"))},
             tag="shares",
         ),

@@ -15,13 +15,13 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response as BaseResponse
 
+from caseapp.access.policy import CaseAccess, ReadOnlyAccess, case_access, owned_case
 from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.cases.service import CaseNotFound
-from caseapp.cookies import secure_cookies
+from caseapp.cookies import set_cookie
 from caseapp.database import utcnow
 from caseapp.extensions import db, login_manager
-from caseapp.shares.access import CaseAccess, ReadOnlyAccess, case_access, owned_case
 from caseapp.shares.models import Share
 
 LINK_COOKIE_PREFIX = "caseapp_link_"
@@ -55,14 +55,12 @@ def link_grants() -> list[str]:
 def grant_link(response: BaseResponse, share: Share, now: datetime | None = None) -> BaseResponse:
     """Give the browser the cookie that stands for the link share, until it expires."""
     now = now or utcnow()
-    response.set_cookie(
+    set_cookie(
+        response,
         LINK_COOKIE_PREFIX + share.id,
         _signer().dumps(share.id),
         max_age=max(0, int((share.expires_at - now).total_seconds())),
         path=f"/cases/{share.case_id}",
-        httponly=True,
-        samesite="Lax",
-        secure=secure_cookies(),
     )
     return response
 

@@ -1,6 +1,7 @@
 """Who may do what with a case: the one answer every route asks for.
 
-The owner may do everything. An advocate with an open share, or a browser holding
+The owner may do everything. An advocate with an open share they accepted (until
+then it is an offer, see caseapp.shares.offers), or a browser holding
 an open link share, may read: the case, its chronology, the evidence the share
 includes (originals only when allowed), the custody log. Anyone else learns
 nothing, not even that the case exists: they get CaseNotFound, the same as for an
@@ -12,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -89,7 +89,8 @@ def case_access(
         return CaseAccess(case=case, role="owner", user=user)
     reach = []
     if user is not None:
-        reach.append(Share.advocate_id == user.id)
+        # An advocate share is an offer until accepted: it opens nothing before.
+        reach.append((Share.advocate_id == user.id) & Share.accepted_at.is_not(None))
     if link_share_ids:
         reach.append((Share.kind == "link") & Share.id.in_(list(link_share_ids)))
     if not reach:
@@ -100,6 +101,7 @@ def case_access(
             .where(
                 Share.case_id == case.id,
                 Share.revoked_at.is_(None),
+                Share.declined_at.is_(None),
                 Share.expires_at > now,
                 or_(*reach),
             )
@@ -160,17 +162,13 @@ def require_originals(access: CaseAccess) -> None:
         raise OriginalsNotShared(access.case.id)
 
 
-def custody_details(access: CaseAccess, subject: str, details: dict[str, Any]) -> dict[str, Any]:
-    """A custody entry's details as this viewer may read them.
-
-    The entries stay (the chain has no gaps), but what they say about an item the
-    share leaves out (its name, its hash) is withheld: leaving it out was the point.
-    """
-    if access.evidence_ids is None or not subject.startswith("evidence:"):
-        return details
-    if subject.removeprefix("evidence:") in access.evidence_ids:
-        return details
-    return {"withheld": True}
+def may_download_dossiers(access: CaseAccess) -> bool:
+    """Whether the viewer may take a dossier's PDF or bundle away (see require_dossier_files)."""
+    try:
+        require_dossier_files(access)
+    except OriginalsNotShared:
+        return False
+    return True
 
 
 def require_dossier_files(access: CaseAccess) -> None:
@@ -182,3 +180,15 @@ def require_dossier_files(access: CaseAccess) -> None:
     """
     if not access.allow_originals or access.evidence_ids is not None:
         raise OriginalsNotShared(access.case.id)
+
+
+def share_holders(session: DbSession, case_id: str) -> tuple[set[str], dict[str, str]]:
+    """Who the case is or was shared with: advocates' user ids, and link shares' labels by id."""
+    advocates: set[str] = set()
+    links: dict[str, str] = {}
+    for share in session.scalars(select(Share).where(Share.case_id == case_id)):
+        if share.kind == "link":
+            links[share.id] = share.label
+        elif share.advocate_id:
+            advocates.add(share.advocate_id)
+    return advocates, links

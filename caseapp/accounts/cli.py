@@ -44,9 +44,7 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
             display_name=display_name,
         )
     except service.AccountError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"created {role} {user.email} (id {user.id})")
 
 
@@ -96,7 +94,6 @@ def create_token_command(email: str, name: str, expires_days: int | None) -> Non
     issued = tokens.create_token(
         db.session, user, name=name, expires_at=tokens.expiry_after(expires_days)
     )
-    db.session.commit()
     click.echo(
         f"new API token {issued.token.id} for {user.email}; it is shown once, keep it safe",
         err=True,
@@ -148,7 +145,6 @@ def revoke_token_command(token_id: str) -> None:
     except tokens.TokenNotFound as exc:
         raise click.ClickException(f"no API token with id {token_id}") from exc
     if tokens.revoke_token(db.session, token):
-        db.session.commit()
         click.echo(f"revoked token {token.id} ({token.name}) of {token.user.email}", err=True)
     else:
         click.echo(f"token {token.id} was already revoked", err=True)

@@ -1,6 +1,10 @@
-"""Accounts: creating users, checking passwords, login sessions.
+"""Accounts: creating users, checking passwords, login sessions, personal settings.
 
-API tokens live in `accounts.tokens`.
+The actions a route calls are units of work (`caseapp.database.unit_of_work`): each
+commits what it wrote when it returns and leaves nothing when it fails. The smaller
+steps they are made of (`authenticate`, `start_session`, ...) write nothing on their own
+and join the transaction of whoever calls them. The steps of the web login are in
+`accounts.login`, API tokens in `accounts.tokens`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from caseapp.accounts import passwords as passwords_policy
 from caseapp.accounts import tokens
 from caseapp.accounts.models import ROLES, LoginSession, User
-from caseapp.database import DbSession, utcnow, write_aside
+from caseapp.database import DbSession, unit_of_work, utcnow, write_aside
+from caseapp.i18n import LOCALES
+from caseapp.timezones import zone
 
 MIN_PASSWORD_LENGTH = passwords_policy.MIN_LENGTH
 SESSION_IDLE_LIMIT = timedelta(days=14)
@@ -81,6 +87,7 @@ def find_user(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+@unit_of_work
 def create_user(
     session: DbSession,
     passwords: PasswordHasher,
@@ -171,6 +178,7 @@ def load_session_user(session: DbSession, secret: str, now: datetime | None = No
     return login.user
 
 
+@unit_of_work
 def end_session(session: DbSession, secret: str | None) -> None:
     """End one login session (logout)."""
     if secret:
@@ -190,6 +198,7 @@ def end_all_sessions(session: DbSession, user: User) -> None:
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
+@unit_of_work
 def change_password(
     session: DbSession,
     passwords: PasswordHasher,
@@ -203,6 +212,8 @@ def change_password(
 
     With `revoke_tokens` (the setting `password_change_revokes_tokens`) every API token
     of the user is revoked too: someone who learnt the old password could have made one.
+    One unit of work: a refused or failed change leaves the old password, every login
+    session and every token as they were.
     """
     try:
         passwords.verify(user.password_hash, current)
@@ -214,6 +225,33 @@ def change_password(
     if revoke_tokens:
         tokens.revoke_all(session, user)
     return start_session(session, user)
+
+
+@unit_of_work
+def change_settings(
+    session: DbSession,
+    user: User,
+    *,
+    display_name: str,
+    locale: str | None,
+    timezone: str | None,
+) -> None:
+    """Set how the user is named and the language and time zone of their pages.
+
+    UnknownZone for a time zone that does not exist. A language the app does not
+    speak, like none, leaves the choice to the browser.
+    """
+    if timezone:
+        zone(timezone)
+    user.display_name = display_name.strip()[:120]
+    user.locale = locale if locale in LOCALES else None
+    user.timezone = timezone or None
+
+
+@unit_of_work
+def choose_language(session: DbSession, user: User, locale: str) -> None:
+    """Make `locale` (one of LOCALES) the language of the user's pages."""
+    user.locale = locale
 
 
 def _digest(secret: str) -> str:

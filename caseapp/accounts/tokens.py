@@ -5,6 +5,9 @@ stored. It answers 401 the moment it is revoked or past `expires_at`: both are c
 on every request, so nothing is cached that could outlive them. A password change
 revokes every token of the user (setting `password_change_revokes_tokens`), because a
 token made by whoever knew the old password must not outlive it.
+
+Making and revoking a token are units of work (`caseapp.database.unit_of_work`): the web
+page, the API and the command line call the same functions and none of them commits.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from caseapp.accounts.models import ApiToken, User
-from caseapp.database import DbSession, utcnow, write_aside
+from caseapp.database import DbSession, unit_of_work, utcnow, write_aside
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
 
@@ -50,6 +53,7 @@ class IssuedToken(NamedTuple):
     secret: str
 
 
+@unit_of_work
 def create_token(
     session: DbSession,
     user: User,
@@ -82,6 +86,7 @@ def expiry_after(days: int | None, now: datetime | None = None) -> datetime | No
     return (now or utcnow()) + timedelta(days=days)
 
 
+@unit_of_work
 def create_token_from_input(
     session: DbSession,
     user: User,
@@ -164,6 +169,7 @@ def owned_token(session: DbSession, user: User, token_id: str) -> ApiToken:
     return token
 
 
+@unit_of_work
 def revoke_token(session: DbSession, token: ApiToken, now: datetime | None = None) -> bool:
     """End the token at once; False when it was already revoked."""
     if token.revoked_at is not None:

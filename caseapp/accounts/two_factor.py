@@ -9,7 +9,9 @@ taken only for a later step, so a code seen over someone's shoulder cannot be re
 within its window. Every write that decides whether a code is still good is one
 conditional UPDATE, so two requests racing with the same code cannot both win.
 
-Each function here commits its own unit of work.
+Each action here is a unit of work (`caseapp.database.unit_of_work`): it commits when it
+succeeds and leaves nothing behind when it fails, so a code is used up only by an
+action that happened.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from caseapp.accounts import service
 from caseapp.accounts.models import RecoveryCode, User
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 
 RECOVERY_CODE_COUNT = 10
 # Recovery codes: 16 characters from 31 letters and digits that cannot be misread
@@ -59,17 +61,20 @@ def is_enrolled(user: User) -> bool:
     return user.totp_confirmed_at is not None and user.totp_secret is not None
 
 
+@unit_of_work
 def start_enrolment(session: DbSession, user: User) -> str:
     """The secret the user's authenticator app is to learn; not in force until confirmed.
 
-    A pending secret is reused, so reloading the enrolment page shows the same one.
+    The enrolment page calls this on a GET, and it writes: the first time, the new
+    secret is stored as pending, so that reloading the page (or the code typed from
+    the app a minute later) meets the same secret rather than a new one each time.
+    Later calls find it and write nothing.
     """
     if is_enrolled(user):
         raise AlreadyEnrolled("two-factor authentication is already on")
     if user.totp_secret is None:
         user.totp_secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
         user.totp_last_step = None
-        session.commit()
     return user.totp_secret
 
 
@@ -83,6 +88,7 @@ def qr_code_data_uri(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_data_uri(scale=4, border=2))
 
 
+@unit_of_work
 def confirm_enrolment(
     session: DbSession, user: User, code: str, now: datetime | None = None
 ) -> list[str]:
@@ -95,15 +101,14 @@ def confirm_enrolment(
     if is_enrolled(user):
         raise AlreadyEnrolled("two-factor authentication is already on")
     if user.totp_secret is None or not _take_totp(session, user, code, now or utcnow()):
-        session.rollback()
         raise InvalidCode("the code is not valid")
     user.totp_confirmed_at = now or utcnow()
     codes = _replace_recovery_codes(session, user)
     service.end_other_sessions(session, user)
-    session.commit()
     return codes
 
 
+@unit_of_work
 def verify(session: DbSession, user: User, code: str, now: datetime | None = None) -> str:
     """Accept a current TOTP code or an unused recovery code, once; says which ("totp",
     "recovery"). InvalidCode otherwise: wrong, reused, or no second factor."""
@@ -111,12 +116,9 @@ def verify(session: DbSession, user: User, code: str, now: datetime | None = Non
         raise InvalidCode("two-factor authentication is off")
     now = now or utcnow()
     if _take_totp(session, user, code, now):
-        session.commit()
         return "totp"
     if _take_recovery_code(session, user, code, now):
-        session.commit()
         return "recovery"
-    session.rollback()
     raise InvalidCode("the code is not valid")
 
 
@@ -130,16 +132,16 @@ def remaining_recovery_codes(session: DbSession, user: User) -> int:
     return int(count or 0)
 
 
+@unit_of_work
 def regenerate_recovery_codes(
     session: DbSession, user: User, code: str, now: datetime | None = None
 ) -> list[str]:
     """Replace every recovery code with ten new ones, on a valid code; returns them."""
     verify(session, user, code, now)
-    codes = _replace_recovery_codes(session, user)
-    session.commit()
-    return codes
+    return _replace_recovery_codes(session, user)
 
 
+@unit_of_work
 def disable(
     session: DbSession,
     passwords: PasswordHasher,
@@ -159,9 +161,9 @@ def disable(
     verify(session, user, code, now)
     _clear(session, user)
     service.end_other_sessions(session, user)
-    session.commit()
 
 
+@unit_of_work
 def reset(session: DbSession, user: User) -> bool:
     """Remove the user's second factor (operator recovery) and end all their sessions.
 
@@ -170,7 +172,6 @@ def reset(session: DbSession, user: User) -> bool:
     had = is_enrolled(user)
     _clear(session, user)
     service.end_all_sessions(session, user)
-    session.commit()
     return had
 
 
@@ -217,7 +218,7 @@ def _take_recovery_code(session: DbSession, user: User, code: str, now: datetime
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return used.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return int(used.rowcount) == 1  # type: ignore[attr-defined]
 
 
 def _replace_recovery_codes(session: DbSession, user: User) -> list[str]:

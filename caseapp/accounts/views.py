@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from caseapp.accounts import login as login_steps
 from caseapp.accounts import passwords, service, tokens, two_factor
 from caseapp.accounts.forms import (
     ChangePasswordForm,
@@ -31,7 +33,7 @@ from caseapp.pagination import MAX_LIMIT
 from caseapp.runtime import runtime
 from caseapp.throttle import Throttled, address_key
 from caseapp.throttle.web import throttled_page
-from caseapp.timezones import UnknownZone, default_zone_for, zone
+from caseapp.timezones import UnknownZone, default_zone_for
 
 bp = Blueprint("accounts", __name__)
 
@@ -90,9 +92,8 @@ def _require_enrolment() -> WerkzeugResponse | None:
 
 
 def _begin(user: service.User, target: str) -> WerkzeugResponse:
-    """Log the user in and go to `target`, remembering their language for after logout."""
-    service.start_session(db.session, user)
-    db.session.commit()
+    """Give the browser the login session a service just stored and go to `target`,
+    remembering the user's language for after logout."""
     session.clear()
     login_user(user)
     if _must_enrol(user):
@@ -110,7 +111,7 @@ def _remember_language(response: WerkzeugResponse, locale: str) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-def register():  # type: ignore[no-untyped-def]
+def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = RegisterForm()
@@ -122,7 +123,7 @@ def register():  # type: ignore[no-untyped-def]
         except Throttled as exc:
             return throttled_page("accounts/register.html", exc, form=form)
         try:
-            user = service.create_user(
+            user = login_steps.register(
                 db.session,
                 runtime().passwords,
                 email=form.email.data or "",
@@ -132,7 +133,6 @@ def register():  # type: ignore[no-untyped-def]
                 timezone=default_zone_for(form.locale.data),
             )
         except service.AccountError as exc:
-            db.session.rollback()
             if isinstance(exc, service.WeakPassword):
                 form.password.errors = [*form.password.errors, *_account_errors(exc)]
             else:
@@ -145,7 +145,7 @@ def register():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     form = LoginForm()
@@ -159,25 +159,23 @@ def login():  # type: ignore[no-untyped-def]
             runtime().throttle.check("login", **attempt)
         except Throttled as exc:
             return throttled_page("accounts/login.html", exc, form=form)
-        user = service.authenticate(
+        passed = login_steps.log_in(
             db.session, runtime().passwords, form.email.data or "", form.password.data or ""
         )
-        if user is None:
-            db.session.rollback()
+        if passed is None:
             flash(_("Wrong email or password."), "error")
-        elif two_factor.is_enrolled(user):
-            db.session.commit()  # authenticate may have rehashed the password
+        elif passed.needs_code:
             runtime().throttle.succeeded("login", **attempt)
             session.clear()
             session[PENDING_KEY] = {
-                "user": user.id,
+                "user": passed.user.id,
                 "until": time.time() + PENDING_SECONDS,
                 "next": _safe_next(request.args.get("next")),
             }
             return redirect(url_for("accounts.login_code"))
         else:
             runtime().throttle.succeeded("login", **attempt)
-            return _begin(user, _safe_next(request.args.get("next")))
+            return _begin(passed.user, _safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -191,7 +189,7 @@ def _pending_user() -> service.User | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-def login_code():  # type: ignore[no-untyped-def]
+def login_code() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("cases.dashboard"))
     user = _pending_user()
@@ -207,7 +205,7 @@ def login_code():  # type: ignore[no-untyped-def]
         except Throttled as exc:
             return throttled_page("accounts/login_code.html", exc, form=form)
         try:
-            used = two_factor.verify(db.session, user, form.code.data or "")
+            used = login_steps.log_in_with_code(db.session, user, form.code.data or "")
         except two_factor.InvalidCode:
             form.code.errors = [*form.code.errors, _invalid_code()]
         else:
@@ -221,12 +219,11 @@ def login_code():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     form = ActionForm()
     session.pop(PENDING_KEY, None)
     if form.validate_on_submit() and current_user.is_authenticated:
         service.end_session(db.session, current_user.current_session_id)
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_("You are logged out."), "info")
@@ -235,19 +232,21 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def settings():  # type: ignore[no-untyped-def]
+def settings() -> ResponseReturnValue:
     form = SettingsForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
         try:
-            zone(form.timezone.data or "UTC")
+            service.change_settings(
+                db.session,
+                current_user,
+                display_name=form.display_name.data or "",
+                locale=form.locale.data,
+                timezone=form.timezone.data,
+            )
         except UnknownZone:
             form.timezone.errors = [*form.timezone.errors, _("Unknown time zone.")]
         else:
-            current_user.display_name = (form.display_name.data or "").strip()[:120]
-            current_user.locale = form.locale.data if form.locale.data in LOCALES else None
-            current_user.timezone = form.timezone.data or None
-            db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("accounts.settings"))
     return _settings_page(form=form, password_form=password_form)
@@ -255,7 +254,7 @@ def settings():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     form = SettingsForm(obj=current_user)
     password_form = ChangePasswordForm(prefix="pw")
     if password_form.validate_on_submit():
@@ -269,10 +268,8 @@ def change_password():  # type: ignore[no-untyped-def]
                 revoke_tokens=runtime().settings.password_change_revokes_tokens,
             )
         except service.AccountError as exc:
-            db.session.rollback()
             password_form.new.errors = [*password_form.new.errors, *_account_errors(exc)]
         else:
-            db.session.commit()
             session.clear()
             login_user(current_user._get_current_object())
             if runtime().settings.password_change_revokes_tokens:
@@ -286,12 +283,11 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
 @login_required
-def two_factor_page():  # type: ignore[no-untyped-def]
+def two_factor_page() -> ResponseReturnValue:
     g.no_store = True  # the secret and the codes stay out of caches
     user = current_user._get_current_object()
     if two_factor.is_enrolled(user):
         return _manage_page(user)
-    secret = two_factor.start_enrolment(db.session, user)
     form = CodeForm()
     if form.validate_on_submit():
         try:
@@ -302,6 +298,8 @@ def two_factor_page():  # type: ignore[no-untyped-def]
             done = _("Two-factor authentication is on. Every other login has been ended.")
             flash(done, "success")
             return render_template("accounts/recovery_codes.html", codes=codes)
+    # The pending secret (stored on the first visit) to show, or to show again.
+    secret = two_factor.start_enrolment(db.session, user)
     uri = two_factor.provisioning_uri(user, secret, runtime().settings.organisation)
     return render_template(
         "accounts/two_factor_enrol.html",
@@ -313,7 +311,7 @@ def two_factor_page():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
 @login_required
-def regenerate_recovery_codes():  # type: ignore[no-untyped-def]
+def regenerate_recovery_codes() -> ResponseReturnValue:
     g.no_store = True
     user = current_user._get_current_object()
     if not two_factor.is_enrolled(user):
@@ -332,7 +330,7 @@ def regenerate_recovery_codes():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/two-factor/disable", methods=["POST"])
 @login_required
-def disable_two_factor():  # type: ignore[no-untyped-def]
+def disable_two_factor() -> ResponseReturnValue:
     user = current_user._get_current_object()
     if not two_factor.is_enrolled(user):
         return redirect(url_for("accounts.two_factor"))
@@ -368,7 +366,7 @@ def _manage_page(
 
 @bp.route("/account/tokens", methods=["POST"])
 @login_required
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     token_form = TokenForm(prefix="token")
     if not token_form.validate_on_submit():
         return _settings_page(token_form=token_form, status=422)
@@ -378,21 +376,19 @@ def create_token():  # type: ignore[no-untyped-def]
         name=token_form.name.data or "",
         expires_at=tokens.expiry_after(token_form.expires_in_days()),
     )
-    db.session.commit()
     g.no_store = True  # the page holds the token: no cache may keep it
     return _settings_page(new_token=issued)
 
 
 @bp.route("/account/tokens/<token_id>/revoke", methods=["POST"])
 @login_required
-def revoke_token(token_id: str):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: str) -> ResponseReturnValue:
     try:
         token = tokens.owned_token(db.session, current_user, token_id)
     except tokens.TokenNotFound:
         abort(404)
     if ActionForm().validate_on_submit():
         tokens.revoke_token(db.session, token)
-        db.session.commit()
         flash(_("Token “%(name)s” revoked. It no longer works.", name=token.name), "success")
     return redirect(url_for("accounts.settings", _anchor="tokens"))
 
@@ -422,14 +418,13 @@ def _settings_page(
 
 
 @bp.route("/language/<locale>", methods=["POST"])
-def choose_language(locale: str):  # type: ignore[no-untyped-def]
+def choose_language(locale: str) -> ResponseReturnValue:
     form = ActionForm()
     response = redirect(_safe_next(request.form.get("next")))
     if form.validate_on_submit() and locale in LOCALES:
         _remember_language(response, locale)
         if current_user.is_authenticated:
-            current_user.locale = locale
-            db.session.commit()
+            service.choose_language(db.session, current_user, locale)
     return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from caseapp.accounts import tokens
 from caseapp.accounts.models import ApiToken
@@ -31,22 +32,20 @@ def token_json(token: ApiToken) -> dict[str, Any]:
 
 
 @bp.get("/tokens")
-def list_tokens():  # type: ignore[no-untyped-def]
+def list_tokens() -> ResponseReturnValue:
     limit, cursor = page_args()
     page = tokens.user_tokens(db.session, api_user(), limit=limit, cursor=cursor)
     return jsonify(page_json(page, token_json))
 
 
 @bp.post("/tokens")
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     issued = tokens.create_token_from_input(db.session, api_user(), json_body(), user_zone())
-    db.session.commit()
     return jsonify({**token_json(issued.token), "token": issued.secret}), 201
 
 
 @bp.delete("/tokens/<token_id>")
-def revoke_token(token_id: str):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: str) -> ResponseReturnValue:
     token = tokens.owned_token(db.session, api_user(), token_id)
     tokens.revoke_token(db.session, token)
-    db.session.commit()
     return "", 204

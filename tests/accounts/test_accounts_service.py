@@ -1,4 +1,4 @@
-"""Account rules below the pages: hashing, sessions, password changes."""
+"""Account rules below the pages: hashing, sessions, password changes, settings."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from caseapp.accounts import service
+from caseapp.accounts import service, tokens
+from caseapp.accounts.models import LoginSession
 from caseapp.database import utcnow
 from caseapp.extensions import db
+from caseapp.timezones import UnknownZone
+from tests.conftest import PASSWORD
 
 
 def test_emails_are_unique_case_insensitively(app, user):
@@ -29,3 +32,47 @@ def test_idle_session_expires(app, user):
     assert service.load_session_user(db.session, secret) == user
     later = utcnow() + service.SESSION_IDLE_LIMIT + timedelta(minutes=1)
     assert service.load_session_user(db.session, secret, now=later) is None
+
+
+class Broken(Exception):
+    """What a step made to fail part-way through a service raises."""
+
+
+def _break(*args: object, **kwargs: object) -> None:
+    raise Broken
+
+
+def test_a_password_change_that_fails_part_way_keeps_the_old_password_logins_and_tokens(
+    app, user, monkeypatch
+):
+    passwords = app.extensions["caseapp"].passwords
+    user.current_session_id = service.start_session(db.session, user)
+    service.start_session(db.session, user)  # another browser
+    script = tokens.create_token(db.session, user, name="script")
+    # The old sessions are gone and the password is set by the time tokens are revoked.
+    monkeypatch.setattr(tokens, "revoke_all", _break)
+
+    with pytest.raises(Broken):
+        service.change_password(db.session, passwords, user, PASSWORD, "a brand new passphrase")
+
+    assert db.session.query(LoginSession).filter_by(user_id=user.id).count() == 2
+    assert tokens.token_for_secret(db.session, script.secret) is not None
+    assert service.authenticate(db.session, passwords, user.email, PASSWORD) == user
+    assert service.authenticate(db.session, passwords, user.email, "a brand new passphrase") is None
+
+
+def test_settings_are_stored_and_an_unknown_zone_changes_none_of_them(app, user):
+    service.change_settings(
+        db.session, user, display_name=" Zhang Wei ", locale="en", timezone="Europe/London"
+    )
+    db.session.expire_all()  # what the database holds
+    assert (user.display_name, user.locale, user.timezone) == ("Zhang Wei", "en", "Europe/London")
+
+    with pytest.raises(UnknownZone):
+        service.change_settings(
+            db.session, user, display_name="张伟", locale="zh_CN", timezone="Mars/Olympus"
+        )
+    assert (user.display_name, user.locale, user.timezone) == ("Zhang Wei", "en", "Europe/London")
+
+    service.change_settings(db.session, user, display_name="", locale="tlh", timezone="")
+    assert (user.locale, user.timezone) == (None, None)  # the browser and the default decide

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from caseapp.accounts import service
+from caseapp.accounts import service, tokens
 from caseapp.accounts.models import LoginSession
 from caseapp.extensions import db
+from tests.conftest import PASSWORD, ApiClient
 
 
 def test_new_user_registers_and_lands_on_dashboard(client, auth):
@@ -78,6 +79,31 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, aut
     assert "current password is wrong" in response.get_data(as_text=True)
     assert service.authenticate(db.session, app.extensions["caseapp"].passwords, user.email,
                                 "correct horse battery") is not None
+
+
+def test_a_refused_password_change_leaves_other_logins_and_api_tokens_working(
+    app, client, auth, user
+):
+    elsewhere = app.test_client()
+    type(auth)(elsewhere).login()
+    script = tokens.create_token(db.session, user, name="script")
+    auth.login()
+    response = auth.post("/account/password", {
+        "pw-current": PASSWORD, "pw-new": "password", "pw-confirm": "password",
+    }, form_page="/account")
+    assert response.status_code == 422
+    assert elsewhere.get("/").status_code == 200
+    assert ApiClient(app.test_client(), script.secret).get("/api/v1/tokens").status_code == 200
+    assert service.authenticate(db.session, app.extensions["caseapp"].passwords, user.email,
+                                PASSWORD) is not None
+
+
+def test_the_language_chosen_while_logged_in_is_kept_with_the_account(client, auth, user):
+    auth.login()
+    response = auth.post("/language/en", {"next": "/account"}, form_page="/account")
+    assert response.headers["Location"] == "/account"
+    db.session.expire_all()  # what the database holds
+    assert user.locale == "en"
 
 
 def test_post_without_csrf_token_is_refused(client, user):

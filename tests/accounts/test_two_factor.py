@@ -175,6 +175,30 @@ def test_turning_it_off_takes_the_password_and_a_code(app, enrolled):
         two_factor.disable(db.session, passwords, user, PASSWORD, codes[1], now=later)
 
 
+def test_turning_it_off_when_ending_other_logins_fails_leaves_it_on_and_the_code_unused(
+    app, enrolled, monkeypatch
+):
+    user, _, codes = enrolled
+    passwords = app.extensions["caseapp"].passwords
+    service.start_session(db.session, user)  # another browser
+    db.session.commit()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    # By then the code is taken and the factor cleared: all of it must be undone.
+    monkeypatch.setattr(service, "end_other_sessions", broken)
+    with pytest.raises(RuntimeError):
+        two_factor.disable(db.session, passwords, user, PASSWORD, codes[0], now=NOW)
+    assert two_factor.is_enrolled(user)
+    assert two_factor.remaining_recovery_codes(db.session, user) == 10
+    assert db.session.query(LoginSession).count() == 1
+
+    monkeypatch.undo()
+    two_factor.disable(db.session, passwords, user, PASSWORD, codes[0], now=NOW)
+    assert not two_factor.is_enrolled(user)
+
+
 def test_enrolling_and_turning_off_end_every_other_login_but_this_one(app, user):
     this = service.start_session(db.session, user)
     service.start_session(db.session, user)  # another browser

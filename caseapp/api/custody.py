@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from flask import jsonify
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import case_access
 from caseapp.api import bp
@@ -34,7 +35,7 @@ def custody_json(entry: CustodyEntry | SeenEntry) -> dict[str, Any]:
 
 
 @bp.get("/cases/<case_id>/custody")
-def case_custody(case_id: str):  # type: ignore[no-untyped-def]
+def case_custody(case_id: str) -> ResponseReturnValue:
     access = case_access(db.session, case_id, user=api_user())
     case = access.case
     head = custody.head_of(db.session, case.id)

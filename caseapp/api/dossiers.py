@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, url_for
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import CaseAccess, case_access, owned_case, require_dossier_files
 from caseapp.api import bp
@@ -52,7 +53,7 @@ def _load(dossier_id: str) -> tuple[CaseAccess, Dossier]:
 
 
 @bp.post("/cases/<case_id>/dossiers")
-def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
+def request_dossier(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     body = json_body()
     dossier = dossiers.request_dossier(
@@ -68,7 +69,7 @@ def request_dossier(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<case_id>/dossiers")
-def list_case_dossiers(case_id: str):  # type: ignore[no-untyped-def]
+def list_case_dossiers(case_id: str) -> ResponseReturnValue:
     case = case_access(db.session, case_id, user=api_user()).case
     return jsonify(
         {
@@ -79,7 +80,7 @@ def list_case_dossiers(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/dossiers/<dossier_id>")
-def get_dossier(dossier_id: str):  # type: ignore[no-untyped-def]
+def get_dossier(dossier_id: str) -> ResponseReturnValue:
     return jsonify(dossier_json(_load(dossier_id)[1]))
 
 
@@ -88,15 +89,14 @@ def _download(dossier_id: str, which: str) -> Response:
     require_dossier_files(access)
     chunks = dossiers.open_file(runtime().vault, dossier, which)
     record_dossier_download(db.session, runtime().head_key, access, dossier, which)
-    db.session.commit()
     return dossier_response(chunks, dossier, which)
 
 
 @bp.get("/dossiers/<dossier_id>/pdf")
-def dossier_pdf(dossier_id: str):  # type: ignore[no-untyped-def]
+def dossier_pdf(dossier_id: str) -> ResponseReturnValue:
     return _download(dossier_id, "pdf")
 
 
 @bp.get("/dossiers/<dossier_id>/bundle")
-def dossier_bundle(dossier_id: str):  # type: ignore[no-untyped-def]
+def dossier_bundle(dossier_id: str) -> ResponseReturnValue:
     return _download(dossier_id, "bundle")

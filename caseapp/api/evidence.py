@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import case_access, evidence_access, owned_case, require_originals
 from caseapp.api import bp
@@ -57,7 +58,7 @@ def evidence_json(
 
 
 @bp.post("/cases/<case_id>/evidence")
-def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
+def add_evidence(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     added = ingest.take_upload(
         db.session,
@@ -75,7 +76,7 @@ def add_evidence(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<case_id>/evidence")
-def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
+def list_case_evidence(case_id: str) -> ResponseReturnValue:
     access = case_access(db.session, case_id, user=api_user())
     limit, cursor = page_args()
     page = evidence_service.list_evidence(
@@ -85,23 +86,22 @@ def list_case_evidence(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/evidence/<evidence_id>")
-def get_evidence(evidence_id: str):  # type: ignore[no-untyped-def]
+def get_evidence(evidence_id: str) -> ResponseReturnValue:
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     body = evidence_json(item, with_reading=True, visible=access.sees)
     record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
-    db.session.commit()
     return jsonify(body)
 
 
 @bp.get("/evidence/<evidence_id>/content")
-def evidence_content(evidence_id: str):  # type: ignore[no-untyped-def]
+def evidence_content(evidence_id: str) -> ResponseReturnValue:
     access, item = evidence_access(db.session, evidence_id, user=api_user())
     require_originals(access)
     return original_download(access, item)
 
 
 @bp.get("/evidence/<evidence_id>/text")
-def evidence_text(evidence_id: str):  # type: ignore[no-untyped-def]
+def evidence_text(evidence_id: str) -> ResponseReturnValue:
     _access, item = evidence_access(db.session, evidence_id, user=api_user())
     text = evidence_service.text_of(runtime().vault, item)
     if not text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, url_for
+from flask.typing import ResponseReturnValue
 
 from caseapp.access.policy import ReadOnlyAccess, case_access, owned_case
 from caseapp.api import bp
@@ -67,12 +68,11 @@ def shared_json(share: Share) -> dict[str, Any]:
 
 
 @bp.post("/cases/<case_id>/shares")
-def create_share(case_id: str):  # type: ignore[no-untyped-def]
+def create_share(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     created = service.create_share(
         db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
     )
-    db.session.commit()
     body = share_json(created.share)
     if created.link_token:
         body["url"] = url_for("shares.open_link", token=created.link_token, _external=True)
@@ -82,7 +82,7 @@ def create_share(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/cases/<case_id>/shares")
-def list_shares(case_id: str):  # type: ignore[no-untyped-def]
+def list_shares(case_id: str) -> ResponseReturnValue:
     case = owned_case(db.session, api_user(), case_id)
     return jsonify(
         {
@@ -93,17 +93,16 @@ def list_shares(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.delete("/shares/<share_id>")
-def revoke_share(share_id: str):  # type: ignore[no-untyped-def]
+def revoke_share(share_id: str) -> ResponseReturnValue:
     share, part = service.find_share(db.session, api_user(), share_id)
     if part != "owner":
         raise ReadOnlyAccess(share.case_id)
     service.revoke_share(db.session, runtime().head_key, api_user(), share)
-    db.session.commit()
     return "", 204
 
 
 @bp.patch("/shares/<share_id>")
-def review_share(share_id: str):  # type: ignore[no-untyped-def]
+def review_share(share_id: str) -> ResponseReturnValue:
     share, _part = service.find_share(db.session, api_user(), share_id)
     data = json_body()
     unknown = sorted(set(data) - {"review_state"})
@@ -118,12 +117,11 @@ def review_share(share_id: str):  # type: ignore[no-untyped-def]
     service.set_review_state(
         db.session, runtime().head_key, api_user(), share, data["review_state"]
     )
-    db.session.commit()
     return jsonify(shared_json(share))
 
 
 @bp.get("/shared")
-def shared_with_me():  # type: ignore[no-untyped-def]
+def shared_with_me() -> ResponseReturnValue:
     items = [
         {**shared_json(share), "unread_comments": 0}
         for share in offers.offers_for(db.session, api_user())
@@ -138,16 +136,14 @@ def shared_with_me():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/shares/<share_id>/accept")
-def accept_share(share_id: str):  # type: ignore[no-untyped-def]
+def accept_share(share_id: str) -> ResponseReturnValue:
     share = offers.find_offer(db.session, api_user(), share_id)
     offers.accept_offer(db.session, runtime().head_key, api_user(), share)
-    db.session.commit()
     return jsonify(shared_json(share))
 
 
 @bp.post("/shares/<share_id>/decline")
-def decline_share(share_id: str):  # type: ignore[no-untyped-def]
+def decline_share(share_id: str) -> ResponseReturnValue:
     share = offers.find_offer(db.session, api_user(), share_id)
     offers.decline_offer(db.session, runtime().head_key, api_user(), share)
-    db.session.commit()
     return "", 204

@@ -1,8 +1,11 @@
 """Who looked at what: the custody entries for reading a case, an item or a dossier.
 
-Every capability that shows something of a case to a viewer logs the look here, in
-the same unit of work as the page or download it serves, so the owner can always
-tell who opened which share, read or downloaded which item, and which dossier left.
+Every capability that shows something of a case to a viewer logs the look here, so
+the owner can always tell who opened which share, read or downloaded which item, and
+which dossier left. These are the writes a GET makes: each function a page or a
+download calls is a unit of work of its own (committed when it returns), called once
+what it serves is ready, so nothing is logged for a page that failed to render and a
+download's entry is kept even when its stream is cut off later.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 from caseapp.access.policy import CaseAccess
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.export.models import Dossier
 from caseapp.shares.models import Share
@@ -22,10 +25,15 @@ from caseapp.shares.models import Share
 VISIT_WINDOW = timedelta(minutes=30)
 
 
+@unit_of_work
 def note_visit(
     session: DbSession, head_key: HeadKey, access: CaseAccess, *, now: datetime | None = None
 ) -> None:
-    """Log that a share's case page was opened, once per visit (see VISIT_WINDOW)."""
+    """Log that a share's case page was opened, once per visit (see VISIT_WINDOW).
+
+    The case page's one unit of work, its owner's visits included (they log nothing):
+    what the page's panels marked as read (caseapp.shares.panels) is kept with it.
+    """
     share = access.share
     if share is None:
         return
@@ -37,7 +45,10 @@ def note_visit(
 def log_open(
     session: DbSession, head_key: HeadKey, share: Share, actor: str, now: datetime
 ) -> None:
-    """Log that `actor` opened the case through `share` (a link followed, a visit begun)."""
+    """Log that `actor` opened the case through `share` (a link followed, a visit begun).
+
+    Part of the caller's unit of work (note_visit, caseapp.shares.service.open_link).
+    """
     share.last_opened_at = now
     share.last_activity_at = now
     custody.record(
@@ -65,6 +76,7 @@ def look_fields(access: CaseAccess, evidence: Evidence) -> dict[str, Any]:
     }
 
 
+@unit_of_work
 def record_look(
     session: DbSession,
     head_key: HeadKey,
@@ -78,6 +90,7 @@ def record_look(
     custody.record(session, head_key, action=action, **{**fields, "details": details})
 
 
+@unit_of_work
 def record_dossier_download(
     session: DbSession, head_key: HeadKey, access: CaseAccess, dossier: Dossier, which: str
 ) -> None:

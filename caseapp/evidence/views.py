@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -59,7 +60,7 @@ def _wants_json() -> bool:
 @bp.route("/cases/<case_id>/evidence", methods=["POST"])
 @csrf.exempt  # the token is checked inside the stream, before any file is stored
 @login_required
-def upload(case_id: str):  # type: ignore[no-untyped-def]
+def upload(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
     header_token = request.headers.get("X-CSRFToken")
     if header_token is not None and not _csrf_valid(header_token):
@@ -99,7 +100,7 @@ def upload(case_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("cases.show", case_id=case.id, _anchor="evidence"))
 
 
-def _refused(status: int, message: str):  # type: ignore[no-untyped-def]
+def _refused(status: int, message: str) -> ResponseReturnValue:
     if _wants_json():
         return jsonify({"error": {"code": "upload_refused", "message": message}}), status
     flash(message, "error")
@@ -120,7 +121,7 @@ def _upload_message(exc: UploadError) -> str:
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>")
-def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
+def show(case_id: str, evidence_id: str) -> ResponseReturnValue:
     access, item = load_evidence(case_id, evidence_id)
     vault = runtime().vault
     try:
@@ -141,7 +142,6 @@ def show(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
     except evidence_service.EvidenceNotIntact:
         abort(409)
     record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
-    db.session.commit()
     return page
 
 
@@ -151,7 +151,7 @@ def _derived_html(item: Evidence) -> str | None:
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>/original")
-def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
+def original(case_id: str, evidence_id: str) -> ResponseReturnValue:
     access, item = load_evidence(case_id, evidence_id)
     if not access.allow_originals:
         abort(403)
@@ -162,7 +162,7 @@ def original(case_id: str, evidence_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cases/<case_id>/evidence/<evidence_id>/renditions/<role>")
-def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-untyped-def]
+def rendition(case_id: str, evidence_id: str, role: str) -> ResponseReturnValue:
     _access, item = load_evidence(case_id, evidence_id)
     try:
         found = evidence_service.rendition(runtime().vault, item, role)
@@ -175,7 +175,7 @@ def rendition(case_id: str, evidence_id: str, role: str):  # type: ignore[no-unt
 
 
 @bp.route("/cases/<case_id>/evidence/reading")
-def reading_state(case_id: str):  # type: ignore[no-untyped-def]
+def reading_state(case_id: str) -> ResponseReturnValue:
     """How many of the case's items the visitor sees are still waiting to be read."""
     access = viewer_access(case_id)
     unread = evidence_service.unread_count(db.session, access.case, only=access.evidence_ids)
@@ -183,7 +183,7 @@ def reading_state(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cases/<case_id>/evidence/search")
-def search(case_id: str):  # type: ignore[no-untyped-def]
+def search(case_id: str) -> ResponseReturnValue:
     access = viewer_access(case_id)
     query = request.args.get("q", "")[:200]
     try:

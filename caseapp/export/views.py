@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,7 +37,7 @@ def load_dossier(case_id: str, dossier_id: str) -> tuple[CaseAccess, Dossier]:
 
 
 @bp.route("/cases/<case_id>/dossiers", methods=["GET", "POST"])
-def index(case_id: str):  # type: ignore[no-untyped-def]
+def index(case_id: str) -> ResponseReturnValue:
     access = viewer_access(case_id)
     if not access.is_owner:
         if request.method == "POST":
@@ -74,13 +75,13 @@ def index(case_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/status")
-def status(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
+def status(case_id: str, dossier_id: str) -> ResponseReturnValue:
     _access, dossier = load_dossier(case_id, dossier_id)
     return jsonify({"id": dossier.id, "status": dossier.status, "sha256": dossier.sha256})
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/<any(pdf, bundle):which>")
-def download(case_id: str, dossier_id: str, which: str):  # type: ignore[no-untyped-def]
+def download(case_id: str, dossier_id: str, which: str) -> ResponseReturnValue:
     access, dossier = load_dossier(case_id, dossier_id)
     try:
         require_dossier_files(access)
@@ -91,12 +92,11 @@ def download(case_id: str, dossier_id: str, which: str):  # type: ignore[no-unty
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
     record_dossier_download(db.session, runtime().head_key, access, dossier, which)
-    db.session.commit()
     return dossier_response(chunks, dossier, which)
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/verify", methods=["POST"])
-def verify(case_id: str, dossier_id: str):  # type: ignore[no-untyped-def]
+def verify(case_id: str, dossier_id: str) -> ResponseReturnValue:
     access, dossier = load_dossier(case_id, dossier_id)
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -17,7 +17,7 @@ from caseapp.access.policy import CaseAccess, visible_evidence
 from caseapp.accounts.models import User
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.evidence.service import EvidenceNotFound
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
@@ -66,6 +66,7 @@ def all_comments(session: DbSession, access: CaseAccess) -> list[Comment]:
     return list(session.scalars(_conversation(access).order_by(Comment.created_at, Comment.id)))
 
 
+@unit_of_work
 def add_comment(
     session: DbSession,
     head_key: HeadKey,
@@ -169,13 +170,29 @@ def is_unread(comment: Comment, user: User, read_at: datetime | None) -> bool:
 
 
 def mark_read(session: DbSession, user: User, case_id: str, *, now: datetime | None = None) -> None:
-    """Everything written so far on the case counts as read by the user."""
+    """Everything written so far on the case counts as read by the user.
+
+    Part of the caller's unit of work: a comment written, or a page showing the
+    conversation (kept with the look that page logs, see caseapp.custody.looks).
+    """
     now = now or utcnow()
     marker = session.get(CommentRead, (user.id, case_id))
     if marker is None:
         session.add(CommentRead(user_id=user.id, case_id=case_id, read_at=now))
     else:
         marker.read_at = max(marker.read_at, now)
+
+
+@unit_of_work
+def finish_reading(
+    session: DbSession, user: User, case_id: str, *, now: datetime | None = None
+) -> None:
+    """The user listed the conversation to its last page: it counts as read.
+
+    The one write listing comments (a GET) makes, so that the unread counts on both
+    sides move on once the comments were actually read, not before.
+    """
+    mark_read(session, user, case_id, now=now)
 
 
 def unread_count(session: DbSession, access: CaseAccess) -> int:

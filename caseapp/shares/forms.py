@@ -45,8 +45,8 @@ class ShareForm(ServiceForm):
         _l("Share with"),
         default="advocate",
         choices=[
-            SelectChoice("advocate", _l("An advocate, by email")),  # type: ignore[arg-type]
-            SelectChoice("link", _l("Anyone who has the link")),  # type: ignore[arg-type]
+            SelectChoice("advocate", _l("An advocate, by email")),
+            SelectChoice("link", _l("Anyone who has the link")),
         ],
     )
     advocate_email = EmailField(_l("Advocate's email"), render_kw={"maxlength": 254})
@@ -79,7 +79,7 @@ class CommentForm(ServiceForm):
 class ReviewForm(FlaskForm):
     review_state = SelectField(
         _l("Review state"),
-        choices=[SelectChoice(code, label) for code, label in REVIEW_LABELS.items()],  # type: ignore[arg-type]
+        choices=[SelectChoice(code, label) for code, label in REVIEW_LABELS.items()],
         validate_choice=False,
     )
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.shares import offers
 from caseapp.shares.models import Share
 from caseapp.shares.service import digest
@@ -39,6 +39,7 @@ def invitation(session: DbSession, token: str, *, now: datetime | None = None) -
     return share
 
 
+@unit_of_work
 def accept_invitation(
     session: DbSession,
     head_key: HeadKey,
@@ -52,6 +53,7 @@ def accept_invitation(
     return offers.accept_offer(session, head_key, user, share, now=now)
 
 
+@unit_of_work
 def decline_invitation(
     session: DbSession,
     head_key: HeadKey,
@@ -72,6 +74,7 @@ def _for_user(session: DbSession, user: User, token: str, now: datetime | None) 
     return share
 
 
+@unit_of_work
 def register_advocate(
     session: DbSession,
     passwords: PasswordHasher,
@@ -84,11 +87,13 @@ def register_advocate(
     timezone: str | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Create an advocate account for the invited email and accept the offer.
+    """Create an advocate account for the invited email, accept the offer and log in.
 
     Only the invitation token proves the person is the one the complainant meant:
     accounts are not email-verified, so an offer to an email that had no account
-    then attaches to one only through its invitation.
+    then attaches to one only through its invitation. The account, the acceptance
+    and its first login session (`current_session_id`, for the cookie) are stored
+    together or not at all.
     """
     share = invitation(session, token, now=now)
     user = accounts.create_user(
@@ -102,4 +107,5 @@ def register_advocate(
         timezone=timezone,
     )
     accept_invitation(session, head_key, user, token, now=now)
+    accounts.start_session(session, user)
     return user

@@ -17,7 +17,7 @@ from caseapp.accounts.models import User
 from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.shares.models import SenderBlock, Share
 from caseapp.shares.service import ShareNotFound, advocate_shares, open_for
 
@@ -64,6 +64,7 @@ def find_offer(
     return share
 
 
+@unit_of_work
 def accept_offer(
     session: DbSession, head_key: HeadKey, user: User, share: Share, *, now: datetime | None = None
 ) -> Share:
@@ -85,6 +86,7 @@ def accept_offer(
     return share
 
 
+@unit_of_work
 def decline_offer(
     session: DbSession, head_key: HeadKey, user: User, share: Share, *, now: datetime | None = None
 ) -> Share:
@@ -105,6 +107,7 @@ def decline_offer(
     return share
 
 
+@unit_of_work
 def block_sender(
     session: DbSession, head_key: HeadKey, user: User, share: Share, *, now: datetime | None = None
 ) -> User:
@@ -116,6 +119,7 @@ def block_sender(
     return sender
 
 
+@unit_of_work
 def unblock_sender(session: DbSession, user: User, sender_id: str) -> None:
     """Show this sender's offers again (those made while blocked too, if still open)."""
     block = session.get(SenderBlock, (user.id, sender_id)) if isinstance(sender_id, str) else None

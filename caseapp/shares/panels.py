@@ -29,7 +29,8 @@ def register(registry: PanelRegistry) -> None:
 def case_panels(access: CaseAccess, _item: Evidence | None) -> list[Panel]:
     """The owner's share list, conversation and looks; a viewer's dossiers, comments, review.
 
-    Showing the conversation counts as reading it (the unread markers are taken first).
+    Showing the conversation counts as reading it (the unread markers are taken first);
+    the marker is kept with the visit the case page notes once rendered (note_visit).
     """
     case = access.case
     if access.is_owner:

@@ -20,7 +20,7 @@ from caseapp.cases.models import Case
 from caseapp.custody import log as custody
 from caseapp.custody import looks
 from caseapp.custody.chain import HeadKey
-from caseapp.database import DbSession, utcnow
+from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
@@ -88,6 +88,7 @@ def _evidence_selection(session: DbSession, case: Case, raw: Any) -> list[str] |
     return sorted(found)
 
 
+@unit_of_work
 def create_share(
     session: DbSession,
     head_key: HeadKey,
@@ -198,6 +199,7 @@ def find_share(
     raise ShareNotFound(share_id)
 
 
+@unit_of_work
 def revoke_share(
     session: DbSession, head_key: HeadKey, owner: User, share: Share, *, now: datetime | None = None
 ) -> None:
@@ -219,6 +221,7 @@ def revoke_share(
     )
 
 
+@unit_of_work
 def set_review_state(
     session: DbSession,
     head_key: HeadKey,
@@ -250,10 +253,15 @@ def set_review_state(
     return share
 
 
+@unit_of_work
 def open_link(
     session: DbSession, head_key: HeadKey, token: str, *, now: datetime | None = None
 ) -> Share:
-    """The open link share this token belongs to, logged as opened; ShareNotFound otherwise."""
+    """The open link share this token belongs to, logged as opened; ShareNotFound otherwise.
+
+    Following the link is a GET that writes: it is the share being used, and the owner
+    sees every use of it in the custody log.
+    """
     now = now or utcnow()
     share = session.scalar(
         select(Share).where(Share.token_hash == digest(token), Share.kind == "link")

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
@@ -94,7 +95,7 @@ def _share_form(case: Case, items: list[Evidence]) -> ShareForm:
 
 @bp.route("/cases/<case_id>/shares/new")
 @login_required
-def new(case_id: str):  # type: ignore[no-untyped-def]
+def new(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
     items = evidence_service.all_evidence(db.session, case)
     return render_template("shares/new.html", case=case, form=_share_form(case, items))
@@ -102,7 +103,7 @@ def new(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<case_id>/shares", methods=["POST"])
 @login_required
-def create(case_id: str):  # type: ignore[no-untyped-def]
+def create(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
     items = evidence_service.all_evidence(db.session, case)
     form = _share_form(case, items)
@@ -117,10 +118,8 @@ def create(case_id: str):  # type: ignore[no-untyped-def]
                 _tz(),
             )
         except InvalidFields as exc:
-            db.session.rollback()
             form.attach_errors(exc.errors)
         else:
-            db.session.commit()
             mark_share_view()  # the page shows a secret address once
             return render_template(
                 "shares/created.html",
@@ -136,14 +135,13 @@ def create(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<case_id>/shares/<share_id>/revoke", methods=["POST"])
 @login_required
-def revoke(case_id: str, share_id: str):  # type: ignore[no-untyped-def]
+def revoke(case_id: str, share_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
     share = db.session.get(Share, share_id)
     if share is None or share.case_id != case.id:
         abort(404)
     if ActionForm().validate_on_submit():
         service.revoke_share(db.session, runtime().head_key, current_user, share)
-        db.session.commit()
         flash(_("Share revoked. It no longer opens, from now on."), "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="shares"))
 
@@ -153,7 +151,7 @@ def revoke(case_id: str, share_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<case_id>/comments", methods=["POST"])
 @login_required
-def comment(case_id: str):  # type: ignore[no-untyped-def]
+def comment(case_id: str) -> ResponseReturnValue:
     access = viewer_access(case_id)
     form = CommentForm()
     if access.user is None:
@@ -162,10 +160,8 @@ def comment(case_id: str):  # type: ignore[no-untyped-def]
         try:
             comments.add_comment(db.session, runtime().head_key, access, form.values())
         except InvalidFields:
-            db.session.rollback()
             flash(_("Write a comment first (up to 10,000 characters)."), "error")
         else:
-            db.session.commit()
             flash(_("Comment sent."), "success")
     if form.evidence_id.data:
         return redirect(
@@ -184,7 +180,7 @@ def comment(case_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/shared")
 @login_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     rows = []
     for share in service.advocate_shares(db.session, current_user):
         access = case_access(db.session, share.case_id, user=current_user)
@@ -210,34 +206,31 @@ def _offer(share_id: str) -> Share:
 
 @bp.route("/shares/<share_id>/accept", methods=["POST"])
 @login_required
-def accept(share_id: str):  # type: ignore[no-untyped-def]
+def accept(share_id: str) -> ResponseReturnValue:
     share = _offer(share_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("shares.dashboard"))
     offers.accept_offer(db.session, runtime().head_key, current_user, share)
-    db.session.commit()
     flash(_("Offer accepted. The case is now on your list."), "success")
     return redirect(url_for("cases.show", case_id=share.case_id))
 
 
 @bp.route("/shares/<share_id>/decline", methods=["POST"])
 @login_required
-def decline(share_id: str):  # type: ignore[no-untyped-def]
+def decline(share_id: str) -> ResponseReturnValue:
     share = _offer(share_id)
     if ActionForm().validate_on_submit():
         offers.decline_offer(db.session, runtime().head_key, current_user, share)
-        db.session.commit()
         flash(_("Offer declined."), "info")
     return redirect(url_for("shares.dashboard"))
 
 
 @bp.route("/shares/<share_id>/block", methods=["POST"])
 @login_required
-def block(share_id: str):  # type: ignore[no-untyped-def]
+def block(share_id: str) -> ResponseReturnValue:
     share = _offer(share_id)
     if ActionForm().validate_on_submit():
         sender = offers.block_sender(db.session, runtime().head_key, current_user, share)
-        db.session.commit()
         flash(
             _("Offer declined. You will not see offers from %(email)s again.", email=sender.email),
             "info",
@@ -247,17 +240,16 @@ def block(share_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/shared/blocked/<sender_id>/unblock", methods=["POST"])
 @login_required
-def unblock(sender_id: str):  # type: ignore[no-untyped-def]
+def unblock(sender_id: str) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         offers.unblock_sender(db.session, current_user, sender_id)
-        db.session.commit()
         flash(_("Sender unblocked: their offers show here again."), "success")
     return redirect(url_for("shares.dashboard", _anchor="blocked"))
 
 
 @bp.route("/shares/<share_id>/review", methods=["POST"])
 @login_required
-def review(share_id: str):  # type: ignore[no-untyped-def]
+def review(share_id: str) -> ResponseReturnValue:
     try:
         share, part = service.find_share(db.session, current_user, share_id)
     except service.ShareNotFound:
@@ -271,10 +263,8 @@ def review(share_id: str):  # type: ignore[no-untyped-def]
                 db.session, runtime().head_key, current_user, share, form.review_state.data
             )
         except InvalidFields:
-            db.session.rollback()
             flash(_("Choose one of the review states."), "error")
         else:
-            db.session.commit()
             flash(_("Review state saved. The complainant sees it."), "success")
     return redirect(url_for("cases.show", case_id=share.case_id, _anchor="review"))
 
@@ -283,7 +273,7 @@ def review(share_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/s/<token>")
-def open_link(token: str):  # type: ignore[no-untyped-def]
+def open_link(token: str) -> ResponseReturnValue:
     mark_share_view()
     if len(token) > MAX_TOKEN_LENGTH:
         abort(404)
@@ -291,12 +281,11 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
         share = service.open_link(db.session, runtime().head_key, token)
     except service.ShareNotFound:
         abort(404)
-    db.session.commit()
     return grant_link(redirect(url_for("cases.show", case_id=share.case_id)), share)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def invite(token: str):  # type: ignore[no-untyped-def]
+def invite(token: str) -> ResponseReturnValue:
     """The invitation an offer comes with: accept or decline it when logged in as the
     advocate; register through it otherwise. The page is the same whether or not the
     email has an account, so whoever holds the link learns nothing from it."""
@@ -330,13 +319,11 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 timezone=default_zone_for(form.locale.data),
             )
         except accounts.EmailTaken:
-            db.session.rollback()
             flash(
                 _("An account with this email exists. Log in, then open this link again."),
                 "info",
             )
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.password.errors = [
                 *form.password.errors,
                 *(
@@ -346,8 +333,6 @@ def invite(token: str):  # type: ignore[no-untyped-def]
                 ),
             ]
         else:
-            accounts.start_session(db.session, advocate)
-            db.session.commit()
             session.clear()
             login_user(advocate)
             flash(_("Welcome! Here is the case shared with you."), "success")
@@ -355,13 +340,12 @@ def invite(token: str):  # type: ignore[no-untyped-def]
     return render_template("shares/invite.html", share=share, form=form)
 
 
-def _answer_invitation(user: User, share: Share, token: str) -> Any:
+def _answer_invitation(user: User, share: Share, token: str) -> ResponseReturnValue:
     declining = request.form.get("answer") == "decline"
     answer = invitations.decline_invitation if declining else invitations.accept_invitation
     try:
         answer(db.session, runtime().head_key, user, token)
     except invitations.InvitationForSomeoneElse:
-        db.session.rollback()
         flash(
             _(
                 "This invitation is for %(email)s. Log out and open the link again.",
@@ -370,7 +354,6 @@ def _answer_invitation(user: User, share: Share, token: str) -> Any:
             "error",
         )
         return render_template("shares/invite.html", share=share, form=None)
-    db.session.commit()
     if declining:
         flash(_("Offer declined."), "info")
         return redirect(url_for("shares.dashboard"))

@@ -66,3 +66,10 @@ def test_a_look_at_an_item_says_through_which_share(app, case, user):
         "via": f"share:{access.share.id}",
         "sent": 1,
     }
+
+
+def test_a_logged_look_is_kept_even_if_the_request_goes_on_to_fail(app, case, user):
+    head_key, access = _link_access(app, case, user)
+    note_visit(db.session, head_key, access)
+    db.session.rollback()  # what a request failing after the look would do
+    assert _actions(case)[-1] == "share.opened"

@@ -56,7 +56,7 @@ class RedactFilter(logging.Filter):
         return True
 
 
-class GunicornLogger(Logger):  # type: ignore[misc]  # gunicorn ships no type hints
+class GunicornLogger(Logger):
     """gunicorn's logger with redacted access atoms and error lines."""
 
     def setup(self, cfg: Any) -> None:

@@ -34,7 +34,7 @@ def _signer() -> URLSafeSerializer:
 
 def signed_in_user() -> User | None:
     """The account of this request, or None for a visitor without one."""
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[no-any-return]
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def link_grants() -> list[str]:

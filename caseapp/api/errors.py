@@ -14,7 +14,6 @@ from caseapp.cases.service import CaseNotFound, EventNotFound
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
 from caseapp.evidence.upload import UploadError
 from caseapp.export.service import DossierNotFound, DossierNotIntact, DossierNotReady
-from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.pagination import BadCursor
 from caseapp.shares.comments import CommentsClosed
@@ -62,7 +61,6 @@ def json_body() -> dict[str, Any]:
 
 @bp.errorhandler(InvalidFields)
 def _invalid(exc: InvalidFields) -> Any:
-    db.session.rollback()
     return json_error(
         422, "invalid_fields", "some fields are missing or invalid", fields=exc.errors
     )
@@ -75,7 +73,6 @@ def _invalid(exc: InvalidFields) -> Any:
 @bp.errorhandler(ShareNotFound)
 @bp.errorhandler(TokenNotFound)
 def _not_found(exc: Exception) -> Any:
-    db.session.rollback()
     return json_error(404, "not_found", "no such resource")
 
 
@@ -87,7 +84,6 @@ def _bad_request(exc: Exception) -> Any:
 
 @bp.errorhandler(UploadError)
 def _upload_refused(exc: UploadError) -> Any:
-    db.session.rollback()
     return json_error(exc.status, exc.code, str(exc))
 
 
@@ -106,13 +102,11 @@ def _not_intact(exc: EvidenceNotIntact) -> Any:
 @bp.errorhandler(CommentsClosed)
 def _forbidden(exc: Exception) -> Any:
     # Only for a case the caller can see: for anyone else access answers 404 first.
-    db.session.rollback()
     return json_error(403, "forbidden", "this case is shared with you read-only")
 
 
 @bp.errorhandler(OriginalsNotShared)
 def _originals_not_shared(exc: OriginalsNotShared) -> Any:
-    db.session.rollback()
     return json_error(403, "forbidden", "this share does not include the original files")
 
 

@@ -69,9 +69,12 @@ class Settings:
     hsts_max_age: int = 365 * 86400
     hsts_include_subdomains: bool = True
     session_cookie_secure: bool | None = None
-    # Roles whose accounts must set up two-factor authentication before they can use
-    # anything (see docs/accounts.md); an empty tuple leaves it to each user.
+    # Roles that call for two-factor authentication (docs/accounts.md): their accounts are
+    # reminded on every page until they enrol, and cannot turn it off once on (only the
+    # operator's `caseapp user 2fa reset`). With `two_factor_enforce_enrolment`, they can
+    # use nothing before enrolling. An empty tuple leaves it to each user.
     two_factor_required_roles: tuple[str, ...] = ("advocate", "admin")
+    two_factor_enforce_enrolment: bool = False
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 64 * 1024
     argon2_parallelism: int = 2
@@ -165,6 +168,7 @@ _ENV_FIELDS = {
     "session_cookie_secure": bool,
     "ratelimit_enabled": bool,
     "two_factor_required_roles": list,
+    "two_factor_enforce_enrolment": bool,
     "throttle_storage": str,
     "redis_url": str,
     "trusted_proxies": int,

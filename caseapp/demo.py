@@ -293,9 +293,16 @@ def demo_command() -> None:
     click.echo("demo data " + ("loaded" if added else "already present"))
     click.echo(f"  complainant: {DEMO_COMPLAINANT[0]}  password: {DEMO_COMPLAINANT[1]}")
     click.echo(f"  advocate:    {DEMO_ADVOCATE[0]}  password: {DEMO_ADVOCATE[1]}")
-    if "advocate" in runtime().settings.two_factor_required_roles:
+    settings = runtime().settings
+    if "advocate" in settings.two_factor_required_roles:
         # The instance's own rule, not a demo exception: a demo shows it as it is.
-        click.echo(
-            "  (advocates must use two-factor authentication here: on first login the"
-            " advocate is asked to scan a QR code with an authenticator app)"
-        )
+        if settings.two_factor_enforce_enrolment:
+            click.echo(
+                "  (advocates must use two-factor authentication here: on first login the"
+                " advocate is asked to scan a QR code with an authenticator app)"
+            )
+        else:
+            click.echo(
+                "  (advocates are asked on every page to set up two-factor authentication,"
+                " and keep it on once they have)"
+            )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 
 import pyotp
@@ -54,6 +55,10 @@ class AlreadyEnrolled(TwoFactorError):
 
 class NotEnrolled(TwoFactorError):
     """The account has no second factor."""
+
+
+class TwoFactorRequired(TwoFactorError):
+    """The account's role keeps its second factor on: only the operator can remove it."""
 
 
 def is_enrolled(user: User) -> bool:
@@ -149,11 +154,20 @@ def disable(
     password: str,
     code: str,
     now: datetime | None = None,
+    *,
+    required_roles: Collection[str] = (),
 ) -> None:
     """Turn the second factor off; takes the password and a code, so a session left open
-    on a shared computer is not enough. Every other login session ends."""
+    on a shared computer is not enough. Every other login session ends.
+
+    Refused (TwoFactorRequired) for a role in `required_roles`: an advocate's account
+    opens other people's cases, and whoever took it over would switch the factor off
+    first. Their way back from a lost phone is a recovery code or the operator's reset.
+    """
     if not is_enrolled(user):
         raise NotEnrolled("two-factor authentication is off")
+    if user.role in required_roles:
+        raise TwoFactorRequired("this role keeps two-factor authentication on")
     try:
         passwords.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError) as exc:

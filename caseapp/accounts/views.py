@@ -73,17 +73,37 @@ def _safe_next(target: str | None) -> str:
     return fallback if parts.scheme or parts.netloc else target
 
 
-def _must_enrol(user: Any) -> bool:
-    """Whether the instance requires a second factor of this user's role and it has none."""
+def _should_enrol(user: Any) -> bool:
+    """Whether this user's role calls for a second factor and the account has none."""
     return (
         user.role in runtime().settings.two_factor_required_roles
         and not two_factor.is_enrolled(user)
     )
 
 
+def _must_enrol(user: Any) -> bool:
+    """Whether the user may do nothing before enrolling (`two_factor_enforce_enrolment`)."""
+    return runtime().settings.two_factor_enforce_enrolment and _should_enrol(user)
+
+
+@bp.app_context_processor
+def _two_factor_reminder() -> dict[str, Any]:
+    # Every page of an account whose role calls for a second factor reminds it until it
+    # has one (the enrolment page itself excepted).
+    def due() -> bool:
+        return (
+            current_user.is_authenticated
+            and request.endpoint != "accounts.two_factor"
+            and _should_enrol(current_user)
+        )
+
+    return {"two_factor_reminder_due": due}
+
+
 @bp.before_app_request
 def _require_enrolment() -> WerkzeugResponse | None:
-    # Until an account whose role requires it has enrolled, every page leads to enrolment.
+    # Where the instance enforces it, every page leads to enrolment until the account
+    # whose role requires it has enrolled.
     if request.endpoint in ENROLMENT_OPEN or request.path.startswith("/api/"):
         return None
     if current_user.is_authenticated and _must_enrol(current_user):
@@ -338,9 +358,19 @@ def disable_two_factor() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             password, code = form.password.data or "", form.code.data or ""
-            two_factor.disable(db.session, runtime().passwords, user, password, code)
+            two_factor.disable(
+                db.session,
+                runtime().passwords,
+                user,
+                password,
+                code,
+                required_roles=runtime().settings.two_factor_required_roles,
+            )
         except service.WrongPassword:
             form.password.errors = [*form.password.errors, _("The current password is wrong.")]
+        except two_factor.TwoFactorRequired:
+            flash(_("Your role keeps two-factor authentication on."), "error")
+            return redirect(url_for("accounts.two_factor"))
         except two_factor.TwoFactorError:
             form.code.errors = [*form.code.errors, _invalid_code()]
         else:
@@ -361,6 +391,7 @@ def _manage_page(
         remaining=two_factor.remaining_recovery_codes(db.session, user),
         codes_form=codes_form or CodeForm(prefix="codes"),
         off_form=off_form or DisableTwoFactorForm(prefix="off"),
+        kept_on=user.role in runtime().settings.two_factor_required_roles,
     ), (422 if failed else 200)
 
 

@@ -175,6 +175,17 @@ def test_turning_it_off_takes_the_password_and_a_code(app, enrolled):
         two_factor.disable(db.session, passwords, user, PASSWORD, codes[1], now=later)
 
 
+def test_a_role_that_keeps_it_on_cannot_turn_it_off(app, enrolled):
+    user, _, codes = enrolled
+    passwords = app.extensions["caseapp"].passwords
+    with pytest.raises(two_factor.TwoFactorRequired):
+        two_factor.disable(
+            db.session, passwords, user, PASSWORD, codes[0], now=NOW, required_roles=(user.role,)
+        )
+    assert two_factor.is_enrolled(user)
+    assert two_factor.remaining_recovery_codes(db.session, user) == 10
+
+
 def test_turning_it_off_when_ending_other_logins_fails_leaves_it_on_and_the_code_unused(
     app, enrolled, monkeypatch
 ):

@@ -216,7 +216,7 @@ def test_enrolling_ends_the_other_logins(app, client, auth, user):
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.settings(two_factor_required_roles=("advocate",))
+@pytest.mark.settings(two_factor_required_roles=("advocate",), two_factor_enforce_enrolment=True)
 def test_an_advocate_must_enrol_before_anything_else(client, auth, make_user, api_for):
     advocate = make_user("li.na@consumer.example.org", role="advocate")
     response = auth.login("li.na@consumer.example.org")
@@ -233,13 +233,13 @@ def test_an_advocate_must_enrol_before_anything_else(client, auth, make_user, ap
     assert client.get("/cases").status_code == 200
 
 
-@pytest.mark.settings(two_factor_required_roles=("advocate",))
+@pytest.mark.settings(two_factor_required_roles=("advocate",), two_factor_enforce_enrolment=True)
 def test_a_complainant_is_not_asked_to_enrol(client, auth, user):
     assert auth.login().headers["Location"] == "/"
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.settings(two_factor_required_roles=("advocate",))
+@pytest.mark.settings(two_factor_required_roles=("advocate",), two_factor_enforce_enrolment=True)
 def test_an_advocate_who_must_enrol_can_still_log_out(client, auth, make_user):
     make_user("li.na@consumer.example.org", role="advocate")
     auth.login("li.na@consumer.example.org")
@@ -247,6 +247,45 @@ def test_an_advocate_who_must_enrol_can_still_log_out(client, auth, make_user):
     response = client.post("/logout", data={"csrf_token": token})
     assert response.headers["Location"] == "/login"
     assert client.get("/").headers["Location"].startswith("/login")
+
+
+REMINDER = "protect it with two-factor authentication"
+
+
+@pytest.mark.settings(two_factor_required_roles=("advocate",))
+def test_an_advocate_is_reminded_on_every_page_until_enrolled(client, auth, make_user):
+    make_user("li.na@consumer.example.org", role="advocate")
+    assert auth.login("li.na@consumer.example.org").headers["Location"] == "/"
+    for path in ("/shared", "/account"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert REMINDER in page.get_data(as_text=True), path
+    enrol_through_the_page(client, auth)
+    assert REMINDER not in client.get("/shared").get_data(as_text=True)
+
+
+@pytest.mark.settings(two_factor_required_roles=("advocate",))
+def test_a_complainant_is_not_reminded(client, auth, user):
+    auth.login()
+    assert REMINDER not in client.get("/account").get_data(as_text=True)
+
+
+@pytest.mark.settings(two_factor_required_roles=("advocate",))
+def test_an_advocate_cannot_turn_it_off_only_the_operator_can(client, auth, make_user):
+    advocate = make_user("li.na@consumer.example.org", role="advocate")
+    auth.login("li.na@consumer.example.org")
+    secret, codes = enrol_through_the_page(client, auth)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert "/account/two-factor/disable" not in page
+    assert "reset your second factor" in page
+    refused = auth.post(
+        "/account/two-factor/disable",
+        {"off-password": PASSWORD, "off-code": codes[0]},
+        form_page="/account/two-factor",
+    )
+    assert refused.headers["Location"] == "/account/two-factor"
+    db.session.refresh(advocate)
+    assert two_factor.is_enrolled(advocate)
 
 
 @pytest.mark.settings(ratelimit_enabled=True)

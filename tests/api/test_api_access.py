@@ -106,7 +106,7 @@ def test_a_token_works_the_same_with_two_factor_on(api, own_case_with_two_factor
     assert api.get("/api/v1/cases").status_code == 200
 
 
-@pytest.mark.settings(two_factor_required_roles=("user",))
+@pytest.mark.settings(two_factor_required_roles=("user",), two_factor_enforce_enrolment=True)
 def test_a_token_works_before_the_required_enrolment(client, auth, api, user):
     assert auth.login().headers["Location"] == "/account/two-factor"
     assert client.get("/cases").headers["Location"] == "/account/two-factor"

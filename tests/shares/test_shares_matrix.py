@@ -45,7 +45,9 @@ ROLES = (
     "advocate", "owner",
 )
 # Admins must enrol a second factor here; the advocates in this matrix need not.
-pytestmark = pytest.mark.settings(two_factor_required_roles=("admin",))
+pytestmark = pytest.mark.settings(
+    two_factor_required_roles=("admin",), two_factor_enforce_enrolment=True
+)
 
 # Routes that never name a case, a share or an item of one.
 NOT_ABOUT_A_CASE = {

@@ -241,14 +241,15 @@ def load_demo(now: datetime | None = None) -> tuple[User, User, bool]:
 
 
 def _share_with_advocate(case: Any, complainant: User, advocate: User) -> None:
-    # The demo advocate has accepted the offer, so their login shows a shared case.
+    # The demo advocate has accepted the offer, so their login shows a shared case: the
+    # whole of it, the attachments read out of the demo email after this point included.
     head_key = runtime().head_key
     offer = shares.create_share(
         db.session,
         head_key,
         complainant,
         case,
-        {"advocate_email": advocate.email, "label": "消费者协会 王律师"},
+        {"advocate_email": advocate.email, "label": "消费者协会 王律师", "include_later": True},
         TZ,
     ).share
     offers.accept_offer(db.session, head_key, advocate, offer)

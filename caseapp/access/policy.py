@@ -3,7 +3,8 @@
 The owner may do everything. An advocate with an open share they accepted (until
 then it is an offer, see caseapp.shares.offers), or a browser holding
 an open link share, may read: the case, its chronology, the evidence the share
-includes (originals only when allowed), the custody log. Anyone else learns
+includes (originals only when allowed; evidence added after the share was made
+only when it says so), the custody log. Anyone else learns
 nothing, not even that the case exists: they get CaseNotFound, the same as for an
 id that was never issued.
 """
@@ -111,17 +112,40 @@ def case_access(
     if not shares:
         raise CaseNotFound(case_id)
     advocate = any(share.kind == "advocate" for share in shares)
-    evidence_ids: frozenset[str] | None = None
-    if not any(share.all_evidence for share in shares):
-        evidence_ids = frozenset(item.evidence_id for share in shares for item in share.items)
     return CaseAccess(
         case=case,
         role="advocate" if advocate else "link",
         user=user if advocate else None,
         shares=shares,
         allow_originals=any(share.allow_originals for share in shares),
-        evidence_ids=evidence_ids,
+        evidence_ids=_shared_evidence(session, case, shares),
     )
+
+
+def _shared_evidence(
+    session: DbSession, case: Case, shares: tuple[Share, ...]
+) -> frozenset[str] | None:
+    """The items these shares show together; None when one of them shows every item.
+
+    A share with `include_later` also shows what was added after it was made. A file
+    found later inside another (an email's attachment, read after the share was made)
+    counts as added later only when the share shows the file it was found in: leaving
+    an email out of a share keeps its attachments out too.
+    """
+    if any(share.all_evidence for share in shares):
+        return None
+    shown = {item.evidence_id for share in shares for item in share.items}
+    since = [share.created_at for share in shares if share.include_later]
+    if since:
+        added = session.execute(
+            select(Evidence.id, Evidence.parent_id)
+            .where(Evidence.case_id == case.id, Evidence.received_at > min(since))
+            .order_by(Evidence.depth)  # a parent is decided before its children
+        )
+        for evidence_id, parent_id in added:
+            if parent_id is None or parent_id in shown:
+                shown.add(evidence_id)
+    return frozenset(shown)
 
 
 def owned_case(session: DbSession, user: User, case_id: str, now: datetime | None = None) -> Case:

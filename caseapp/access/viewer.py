@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, make_response, render_template, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response as BaseResponse
@@ -22,6 +22,7 @@ from caseapp.cases.service import CaseNotFound
 from caseapp.cookies import set_cookie
 from caseapp.database import utcnow
 from caseapp.extensions import db, login_manager
+from caseapp.shares import service as shares
 from caseapp.shares.models import Share
 
 LINK_COOKIE_PREFIX = "caseapp_link_"
@@ -84,10 +85,19 @@ def viewer_access(case_id: str) -> CaseAccess:
     except CaseNotFound:
         if user is None and not grants:
             abort(login_manager.unauthorized())
+        ended = shares.ended_share(db.session, case_id, user=user, link_share_ids=grants)
+        if ended is not None:
+            abort(ended_page(ended.state(utcnow()), link=ended.kind == "link"))
         abort(404)
     if not access.is_owner:
         mark_share_view()
     return access
+
+
+def ended_page(state: str, *, link: bool) -> BaseResponse:
+    """The 404 page for a share that was revoked or expired: what happened, never which case."""
+    mark_share_view()
+    return make_response(render_template("shares/ended.html", state=state, link=link), 404)
 
 
 def owner_case(case_id: str) -> Case:

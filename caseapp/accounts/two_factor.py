@@ -23,7 +23,6 @@ from collections.abc import Collection
 from datetime import datetime
 
 import pyotp
-import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, or_, select, update
@@ -86,11 +85,6 @@ def start_enrolment(session: DbSession, user: User) -> str:
 def provisioning_uri(user: User, secret: str, issuer: str) -> str:
     """The otpauth:// URI authenticator apps read from the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer)
-
-
-def qr_code_data_uri(uri: str) -> str:
-    """The QR code of `uri` as an SVG data: URI (the page's CSP allows data: images)."""
-    return str(segno.make(uri, error="m").svg_data_uri(scale=4, border=2))
 
 
 @unit_of_work

@@ -30,6 +30,7 @@ from caseapp.extensions import db
 from caseapp.forms import ActionForm
 from caseapp.i18n import LANGUAGE_COOKIE, LOCALES
 from caseapp.pagination import MAX_LIMIT
+from caseapp.qr import qr_code_data_uri
 from caseapp.runtime import runtime
 from caseapp.throttle import Throttled, address_key
 from caseapp.throttle.web import throttled_page
@@ -325,7 +326,7 @@ def two_factor_page() -> ResponseReturnValue:
         "accounts/two_factor_enrol.html",
         form=form,
         secret=secret,
-        qr_code=two_factor.qr_code_data_uri(uri),
+        qr_code=qr_code_data_uri(uri),
     ), (422 if form.errors else 200)
 
 

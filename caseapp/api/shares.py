@@ -32,6 +32,7 @@ def share_json(share: Share) -> dict[str, Any]:
         "evidence_ids": None
         if share.all_evidence
         else sorted(item.evidence_id for item in share.items),
+        "include_later": share.include_later,
         "review_state": share.review_state,
         "state": share.state(utcnow()),
         "created_at": utc_iso(share.created_at),

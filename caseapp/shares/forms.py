@@ -54,9 +54,10 @@ class ShareForm(ServiceForm):
     expires_at = StringField(_l("Open until"), render_kw={"type": "datetime-local"})
     allow_originals = BooleanField(_l("Allow downloading the original files"))
     evidence_ids = CheckboxListField(_l("Evidence included"), validate_choice=False)
+    include_later = BooleanField(_l("Also share evidence I add later"))
 
     def share_values(self, every_item: list[str]) -> dict[str, Any]:
-        """The values `create_share` takes; all items ticked means every item, future ones too."""
+        """The values `create_share` takes; all items ticked is every item there is."""
         chosen = list(self.evidence_ids.data or [])
         values: dict[str, Any] = {
             "link": self.recipient.data == "link",
@@ -64,6 +65,7 @@ class ShareForm(ServiceForm):
             "label": self.label.data,
             "expires_at": self.expires_at.data,
             "allow_originals": self.allow_originals.data,
+            "include_later": self.include_later.data,
         }
         if set(every_item) - set(chosen):
             values["evidence_ids"] = chosen

@@ -37,6 +37,10 @@ class Share(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     allow_originals: Mapped[bool] = mapped_column(default=False)
     all_evidence: Mapped[bool] = mapped_column(default=True)  # False: only `items`
+    # With a selection: also what is added to the case after `created_at` (see
+    # caseapp.access.policy). A share of every item is made with it on, or else
+    # with its selection set to every item there was.
+    include_later: Mapped[bool] = mapped_column(default=False)
     review_state: Mapped[str] = mapped_column(String(24), default="new")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()

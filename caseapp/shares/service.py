@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
@@ -33,6 +34,7 @@ SHARE_FIELDS: dict[str, FieldSpec] = {
     "link": FieldSpec("bool"),
     "expires_at": FieldSpec("time"),
     "allow_originals": FieldSpec("bool"),
+    "include_later": FieldSpec("bool"),
     "label": FieldSpec("text", max_length=120),
 }
 
@@ -43,6 +45,14 @@ class ShareNotFound(Exception):
 
 class ReviewNotYours(Exception):
     """Only the advocate a share is for sets its review state."""
+
+
+class ShareEnded(ShareNotFound):
+    """The share existed but was revoked or has expired; `state` says which."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,15 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _evidence_selection(session: DbSession, case: Case, raw: Any) -> list[str] | None:
+def _evidence_selection(
+    session: DbSession, case: Case, raw: Any, include_later: bool
+) -> list[str] | None:
+    """The ids a share is limited to; None for every item, whenever added."""
     if raw is None:
-        return None
+        if include_later:
+            return None
+        # Every item there is now, and nothing added later: that is a selection too.
+        return sorted(session.scalars(select(Evidence.id).where(Evidence.case_id == case.id)))
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
         raise InvalidFields({"evidence_ids": "must be a list of evidence ids"})
     wanted = set(raw)
@@ -101,15 +117,19 @@ def create_share(
 ) -> NewShare:
     """Offer the case to an advocate (`advocate_email`) or share it as a link (`link: true`).
 
-    `evidence_ids` limits the share to those items; without it every item, present
-    and future, is included. An advocate share is an offer, with an invitation token
-    whether or not the email has an account: the answer is the same either way, so it
-    tells the sharer nothing about who is registered (nor whether they blocked them).
+    `evidence_ids` limits the share to those items; without it every item there is
+    now is included. Evidence added to the case later is shared only with
+    `include_later` (off by default: nothing goes out that the sharer was not shown).
+    An advocate share is an offer, with an invitation token whether or not the email
+    has an account: the answer is the same either way, so it tells the sharer nothing
+    about who is registered (nor whether they blocked them).
     """
     now = now or utcnow()
     data = dict(data)
-    selection = _evidence_selection(session, case, data.pop("evidence_ids", None))
+    raw_selection = data.pop("evidence_ids", None)
     values = read_fields(SHARE_FIELDS, data, tz_name, partial=False)
+    include_later = bool(values["include_later"])
+    selection = _evidence_selection(session, case, raw_selection, include_later)
     email = accounts.normalise_email(values["advocate_email"] or "")
     link = bool(values["link"])
     expires_at: datetime = values["expires_at"] or now + DEFAULT_LIFETIME
@@ -136,6 +156,7 @@ def create_share(
         label=values["label"] or "",
         allow_originals=bool(values["allow_originals"]),
         all_evidence=selection is None,
+        include_later=include_later,
         created_at=now,
         expires_at=expires_at,
         last_activity_at=now,
@@ -166,6 +187,7 @@ def create_share(
             "expires_at": expires_at.isoformat(),
             "allow_originals": share.allow_originals,
             "evidence": "all" if selection is None else selection,
+            "include_later": include_later,
         },
     )
     return NewShare(share, link_token=link_token, invite_token=invite_token)
@@ -257,8 +279,10 @@ def set_review_state(
 def open_link(
     session: DbSession, head_key: HeadKey, token: str, *, now: datetime | None = None
 ) -> Share:
-    """The open link share this token belongs to, logged as opened; ShareNotFound otherwise.
+    """The open link share this token belongs to, logged as opened.
 
+    ShareEnded when it was revoked or has expired (whoever holds the token may learn
+    that much, nothing of the case), ShareNotFound when there is no such link.
     Following the link is a GET that writes: it is the share being used, and the owner
     sees every use of it in the custody log.
     """
@@ -266,8 +290,10 @@ def open_link(
     share = session.scalar(
         select(Share).where(Share.token_hash == digest(token), Share.kind == "link")
     )
-    if share is None or not share.is_open(now):
+    if share is None:
         raise ShareNotFound("link")
+    if not share.is_open(now):
+        raise ShareEnded(share.state(now))
     looks.log_open(session, head_key, share, f"link:{share.id}", now)
     return share
 
@@ -292,3 +318,35 @@ def open_for(user: User, now: datetime) -> Select[Share]:
         Share.declined_at.is_(None),
         Share.expires_at > now,
     )
+
+
+def ended_share(
+    session: DbSession,
+    case_id: str,
+    *,
+    user: User | None,
+    link_share_ids: Collection[str] = (),
+    now: datetime | None = None,
+) -> Share | None:
+    """The viewer's newest way into the case that was revoked or expired, or None.
+
+    For someone the case no longer opens to: an advocate whose accepted share of it
+    ended, or a browser still holding an ended link share's cookie. Their page then
+    says what happened rather than a bare 404, naming no case, so it tells them
+    nothing they did not know. An offer never accepted, or declined, opened nothing:
+    there is nothing to explain.
+    """
+    now = now or utcnow()
+    reach = []
+    if user is not None:
+        reach.append((Share.advocate_id == user.id) & Share.accepted_at.is_not(None))
+    if link_share_ids:
+        reach.append((Share.kind == "link") & Share.id.in_(list(link_share_ids)))
+    if not reach or not isinstance(case_id, str):
+        return None
+    shares = session.scalars(
+        select(Share)
+        .where(Share.case_id == case_id, Share.declined_at.is_(None), or_(*reach))
+        .order_by(Share.created_at.desc())
+    )
+    return next((share for share in shares if not share.is_open(now)), None)

@@ -25,6 +25,7 @@ from wtforms import SelectChoice
 
 from caseapp.access.policy import case_access
 from caseapp.access.viewer import (
+    ended_page,
     grant_link,
     mark_share_view,
     owner_case,
@@ -40,6 +41,7 @@ from caseapp.evidence.models import Evidence
 from caseapp.extensions import db
 from caseapp.fields import InvalidFields
 from caseapp.forms import ActionForm
+from caseapp.qr import qr_code_data_uri
 from caseapp.runtime import runtime
 from caseapp.shares import comments, invitations, offers, service
 from caseapp.shares.forms import (
@@ -93,12 +95,25 @@ def _share_form(case: Case, items: list[Evidence]) -> ShareForm:
     return form
 
 
+def _form_page(case: Case, form: ShareForm, items: list[Evidence]) -> str:
+    return render_template(
+        "shares/new.html",
+        case=case,
+        form=form,
+        items={item.id: item for item in items},
+        # Pictures show their thumbnail in the picker; other kinds an icon.
+        thumbnails={
+            item.id for item in items if "thumbnail" in evidence_service.rendition_roles(item)
+        },
+    )
+
+
 @bp.route("/cases/<case_id>/shares/new")
 @login_required
 def new(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
     items = evidence_service.all_evidence(db.session, case)
-    return render_template("shares/new.html", case=case, form=_share_form(case, items))
+    return _form_page(case, _share_form(case, items), items)
 
 
 @bp.route("/cases/<case_id>/shares", methods=["POST"])
@@ -121,16 +136,18 @@ def create(case_id: str) -> ResponseReturnValue:
             form.attach_errors(exc.errors)
         else:
             mark_share_view()  # the page shows a secret address once
+            if created.link_token:
+                url = url_for("shares.open_link", token=created.link_token, _external=True)
+            else:
+                url = url_for("shares.invite", token=created.invite_token, _external=True)
             return render_template(
                 "shares/created.html",
                 case=case,
                 share=created.share,
-                link_url=created.link_token
-                and url_for("shares.open_link", token=created.link_token, _external=True),
-                invite_url=created.invite_token
-                and url_for("shares.invite", token=created.invite_token, _external=True),
+                url=url,
+                qr_code=qr_code_data_uri(url),
             )
-    return render_template("shares/new.html", case=case, form=form), 422
+    return _form_page(case, form, items), 422
 
 
 @bp.route("/cases/<case_id>/shares/<share_id>/revoke", methods=["POST"])
@@ -279,6 +296,8 @@ def open_link(token: str) -> ResponseReturnValue:
         abort(404)
     try:
         share = service.open_link(db.session, runtime().head_key, token)
+    except service.ShareEnded as exc:
+        return ended_page(exc.state, link=True)
     except service.ShareNotFound:
         abort(404)
     return grant_link(redirect(url_for("cases.show", case_id=share.case_id)), share)

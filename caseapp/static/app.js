@@ -111,3 +111,41 @@ document.addEventListener("submit", (event) => {
   };
   setTimeout(check, 1500);
 })();
+
+// Sharing (issue 14): the share form's "select all / none", and the one-time link page's
+// copy button, which falls back to selecting the link for the visitor to copy.
+(() => {
+  const tools = document.querySelector("[data-picker-tools]");
+  if (tools) {
+    const boxes = tools.closest("fieldset").querySelectorAll("input[type=checkbox]");
+    tools.hidden = false;
+    tools.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-pick]");
+      if (!button) return;
+      for (const box of boxes) box.checked = button.dataset.pick === "all";
+    });
+  }
+
+  const copy = document.querySelector("[data-copy]");
+  if (!copy) return;
+  const text = document.getElementById(copy.dataset.copy);
+  const status = copy.parentElement.querySelector("[data-copy-status]");
+  const select = () => {
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    status.textContent = copy.dataset.select;
+  };
+  copy.hidden = false;
+  copy.addEventListener("click", async () => {
+    if (!navigator.clipboard || !window.isSecureContext) { select(); return; }
+    try {
+      await navigator.clipboard.writeText(text.textContent.trim());
+      status.textContent = copy.dataset.copied;
+    } catch (err) {
+      select(); // the browser refused the clipboard: the visitor copies it themselves
+    }
+  });
+})();

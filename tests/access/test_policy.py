@@ -141,3 +141,83 @@ def test_an_offer_opens_nothing_until_accepted(app, case, user, advocate):
         case_access(db.session, case.id, user=advocate)
     offers.accept_offer(db.session, head_key, advocate, offer)
     assert case_access(db.session, case.id, user=advocate).share is offer
+
+
+def _add_later(case, number, share, parent=None, name="later.txt"):
+    """An item added to the case a minute after `share` was made (a file found inside
+    `parent`, when given)."""
+    item = Evidence(
+        case_id=case.id,
+        number=number,
+        name=name,
+        media_type="text/plain",
+        kind="text",
+        size=1,
+        sha256="0" * 64,
+        blob_id=f"blob-{number}",
+        parent_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        received_at=share.created_at + timedelta(minutes=1),
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def test_evidence_added_after_a_share_stays_out_unless_the_share_says_so(
+    app, case, user, advocate, items
+):
+    receipt, private = items
+    made = _share(app, user, case, advocate_email=advocate.email, evidence_ids=[receipt.id])
+    later = _add_later(case, 3, made.share)
+    access = case_access(db.session, case.id, user=advocate)
+    assert access.evidence_ids == {receipt.id}
+    assert not access.sees(later)
+
+
+def test_a_selection_with_later_evidence_shows_what_is_added_but_not_what_was_left_out(
+    app, case, user, advocate, items
+):
+    receipt, private = items
+    made = _share(
+        app, user, case, link=True, evidence_ids=[receipt.id], include_later=True
+    )
+    later = _add_later(case, 3, made.share)
+    access = case_access(db.session, case.id, link_share_ids=[made.share.id])
+    assert access.evidence_ids == {receipt.id, later.id}
+    with pytest.raises(EvidenceNotFound):
+        visible_evidence(db.session, access, private.id)
+
+
+def test_files_found_later_inside_a_left_out_item_stay_out(app, case, user, advocate, items):
+    # An email left out of the share is read after it: its attachments are "added
+    # later" but must not leak through include_later.
+    receipt, private = items
+    made = _share(
+        app, user, case, link=True, evidence_ids=[receipt.id], include_later=True
+    )
+    inside_private = _add_later(case, 3, made.share, parent=private)
+    inside_that = _add_later(case, 4, made.share, parent=inside_private)
+    inside_receipt = _add_later(case, 5, made.share, parent=receipt)
+    access = case_access(db.session, case.id, link_share_ids=[made.share.id])
+    assert access.evidence_ids == {receipt.id, inside_receipt.id}
+    assert not access.sees(inside_private)
+    assert not access.sees(inside_that)
+
+
+def test_a_share_without_a_selection_is_every_item_there_is_or_the_whole_case(
+    app, case, user, advocate, items
+):
+    now_only = _share(app, user, case, link=True, allow_originals=True)
+    whole = _share(app, user, case, link=True, allow_originals=True, include_later=True)
+    later = _add_later(case, 3, whole.share)
+
+    access = case_access(db.session, case.id, link_share_ids=[now_only.share.id])
+    assert access.evidence_ids == {item.id for item in items}
+    assert not access.sees(later)
+    assert not may_download_dossiers(access), "a dossier would carry what was added later"
+
+    access = case_access(db.session, case.id, link_share_ids=[whole.share.id])
+    assert access.evidence_ids is None
+    assert access.sees(later)
+    assert may_download_dossiers(access)

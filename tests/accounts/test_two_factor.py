@@ -15,6 +15,7 @@ import pytest
 from caseapp.accounts import service, two_factor
 from caseapp.accounts.models import LoginSession, RecoveryCode, User
 from caseapp.extensions import db
+from caseapp.qr import qr_code_data_uri
 from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 3, 5, 14, 20, 5, tzinfo=UTC)  # 5 s into a 30 s time step
@@ -72,7 +73,7 @@ def test_provisioning_uri_and_qr_code_carry_the_secret_for_the_app(user):
     assert uri.startswith("otpauth://totp/")
     assert f"secret={secret}" in uri
     assert "issuer=caseapp" in uri
-    assert two_factor.qr_code_data_uri(uri).startswith("data:image/svg+xml")
+    assert qr_code_data_uri(uri).startswith("data:image/svg+xml")
 
 
 def test_a_totp_code_is_taken_once_within_its_window(enrolled):

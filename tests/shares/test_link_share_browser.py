@@ -1,5 +1,5 @@
 """In a real browser: a complainant's link share opens without an account, read-only,
-and the moment the complainant revokes it, the same page answers 404."""
+and the moment the complainant revokes it, the same page answers 404, saying so."""
 
 from __future__ import annotations
 
@@ -73,9 +73,12 @@ def test_a_link_share_opens_without_an_account_then_is_refused_after_revocation(
     refused = page.reload()
     assert refused is not None
     assert refused.status == 404
-    expect(page.get_by_role("heading", name="404")).to_be_visible()
+    expect(page.get_by_role("heading", name="This share link has been revoked")).to_be_visible()
+    expect(page.get_by_text("contact the person who sent you the link")).to_be_visible()
     expect(page.get_by_text("冻结截图.png")).to_have_count(0)
+    expect(page.get_by_text(case.title)).to_have_count(0)
     again = page.goto(f"{live_server}/s/{created.link_token}")
     assert again is not None
     assert again.status == 404
+    expect(page.get_by_role("heading", name="This share link has been revoked")).to_be_visible()
     assert [e for e in console_errors if "404" not in e] == []

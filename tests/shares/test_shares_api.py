@@ -135,6 +135,39 @@ def test_the_complainant_can_leave_private_evidence_out(
     assert "私人笔记" not in str(log)
 
 
+def test_evidence_uploaded_after_a_share_is_shared_only_when_asked(
+    dossier_case, owner_api, advocate_api, advocate
+):
+    case = dossier_case["case"]
+    screenshot, private = dossier_case["screenshot"], dossier_case["private"]
+    as_now = share(owner_api, case.id, advocate_email=advocate.email)
+    assert as_now["include_later"] is False
+    assert as_now["evidence_ids"] == sorted([screenshot["id"], private["id"]])
+    receipt = upload(owner_api, case.id, png_bytes("blue"), "转账回执.png")
+    listed = advocate_api.get(f"/api/v1/cases/{case.id}/evidence").get_json()["items"]
+    assert receipt["id"] not in [item["id"] for item in listed]
+    assert advocate_api.get(f"/api/v1/evidence/{receipt['id']}").status_code == 404
+
+    with_later = share(
+        owner_api,
+        case.id,
+        advocate_email=advocate.email,
+        evidence_ids=[screenshot["id"]],
+        include_later=True,
+    )
+    assert (with_later["include_later"], with_later["evidence_ids"]) == (True, [screenshot["id"]])
+    later = upload(owner_api, case.id, png_bytes("green"), "第二张回执.png")
+    assert advocate_api.get(f"/api/v1/evidence/{later['id']}").status_code == 200
+    listed = owner_api.get(f"/api/v1/cases/{case.id}/shares").get_json()["items"]
+    assert [item["include_later"] for item in listed] == [True, False]
+    log = owner_api.get(f"/api/v1/cases/{case.id}/custody").get_json()["items"]
+    offered = [e["details"] for e in log if e["action"] == "share.offered"]
+    assert [d["include_later"] for d in offered] == [False, True]
+
+    whole = share(owner_api, case.id, link=True, include_later=True)
+    assert (whole["evidence_ids"], whole["include_later"]) == (None, True)
+
+
 def test_children_of_a_shared_item_stay_out_unless_included(
     dossier_case, owner_api, advocate_api, advocate, samples
 ):
@@ -338,6 +371,7 @@ def test_custody_log_holds_shares_and_revocations_and_still_verifies(
         ({"link": True, "evidence_ids": "all"}, "evidence_ids"),
         ({"link": True, "evidence_ids": ["not-in-this-case"]}, "evidence_ids"),
         ({"link": True, "colour": "red"}, "colour"),
+        ({"link": True, "include_later": "maybe"}, "include_later"),
     ],
 )
 def test_share_requests_are_checked(case, owner_api, body, field):

@@ -54,7 +54,7 @@ def test_a_whole_case_share_with_originals_lets_the_advocate_download_it(
     dossier_case, dossier, share_with, advocate, advocate_api, owner_api
 ):
     case = dossier_case["case"]
-    share_with(case, advocate_email=advocate.email, allow_originals=True)
+    share_with(case, advocate_email=advocate.email, allow_originals=True, include_later=True)
     pdf = advocate_api.get(f"/api/v1/dossiers/{dossier.id}/pdf")
     assert pdf.status_code == 200
     assert hashlib.sha256(pdf.data).hexdigest() == dossier.sha256
@@ -63,11 +63,22 @@ def test_a_whole_case_share_with_originals_lets_the_advocate_download_it(
     assert log[-1]["actor"].endswith(f"<{advocate.email}>")
 
 
+def test_a_share_of_every_item_there_is_now_does_not_let_a_dossier_go(
+    dossier_case, dossier, share_with, advocate, advocate_api
+):
+    # A dossier embeds every original of the case, those added after the share too:
+    # only a share that shows them takes one away.
+    case = dossier_case["case"]
+    share_with(case, advocate_email=advocate.email, allow_originals=True)
+    assert advocate_api.get(f"/api/v1/dossiers/{dossier.id}").status_code == 200
+    assert advocate_api.get(f"/api/v1/dossiers/{dossier.id}/pdf").status_code == 403
+
+
 def test_a_link_visitor_verifies_until_the_share_is_revoked(
     app, dossier_case, dossier, share_with, owner_api
 ):
     case = dossier_case["case"]
-    created = share_with(case, link=True, allow_originals=True)
+    created = share_with(case, link=True, allow_originals=True, include_later=True)
     browser = app.test_client()
     browser.get(f"/s/{created.link_token}")
     listing = browser.get(f"/cases/{case.id}/dossiers")

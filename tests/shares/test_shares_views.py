@@ -14,6 +14,7 @@ from caseapp.accounts import service as accounts
 from caseapp.custody import log as custody
 from caseapp.database import utcnow
 from caseapp.extensions import db
+from caseapp.shares import service
 from caseapp.shares.models import Share
 from tests.conftest import PASSWORD
 from tests.shares.conftest import csrf_token, expire, login_client
@@ -72,7 +73,9 @@ def test_a_link_visitor_reads_only_what_is_included_and_no_originals(app, dossie
     assert [e.actor for e in looked] == [f"link:{created.share.id}"]
 
 
-def test_a_link_share_is_404_once_revoked_or_expired(app, dossier_case, share_with, auth):
+def test_a_link_share_is_404_once_revoked_or_expired_and_says_so(
+    app, dossier_case, share_with, auth
+):
     case = dossier_case["case"]
     created = share_with(case, link=True)
     browser = app.test_client()
@@ -84,19 +87,66 @@ def test_a_link_share_is_404_once_revoked_or_expired(app, dossier_case, share_wi
         f"/cases/{case.id}/shares/{created.share.id}/revoke", data={"csrf_token": token}
     )
     assert revoked.status_code == 302
-    assert browser.get(f"/cases/{case.id}").status_code == 404
-    assert (
-        browser.get(f"/cases/{case.id}/evidence/{dossier_case['screenshot']['id']}").status_code
-        == 404
-    )
-    assert app.test_client().get(f"/s/{created.link_token}").status_code == 404
+    screenshot = dossier_case["screenshot"]["id"]
+    for path in (f"/cases/{case.id}", f"/cases/{case.id}/evidence/{screenshot}"):
+        page = browser.get(path)
+        assert page.status_code == 404
+        _says_it_ended(page, "This share link has been revoked", case)
+    first_visit = app.test_client().get(f"/s/{created.link_token}")
+    assert first_visit.status_code == 404
+    _says_it_ended(first_visit, "This share link has been revoked", case)
 
     later = share_with(case, link=True)
     other = app.test_client()
     other.get(f"/s/{later.link_token}")
     expire(later.share)
-    assert other.get(f"/cases/{case.id}").status_code == 404
-    assert other.get(f"/s/{later.link_token}").status_code == 404
+    _says_it_ended(other.get(f"/cases/{case.id}"), "This share link has expired", case)
+    _says_it_ended(other.get(f"/s/{later.link_token}"), "This share link has expired", case)
+
+    never_issued = app.test_client().get("/s/" + "A" * 43)
+    assert never_issued.status_code == 404
+    assert "share link" not in never_issued.get_data(as_text=True)
+
+
+def _says_it_ended(page, heading, case):
+    """A 404 that says what happened to the share, and nothing of the case."""
+    body = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert f"<h1>{heading}</h1>" in body
+    assert case.title not in body
+    assert case.id not in body.replace(f"/cases/{case.id}", "")  # only the address it answers
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_an_advocate_whose_share_ended_is_told_so_in_their_language(
+    app, dossier_case, share_with, advocate, make_user
+):
+    case = dossier_case["case"]
+    created = share_with(case, advocate_email=advocate.email)
+    browser = login_client(app, advocate.email)
+    assert browser.get(f"/cases/{case.id}").status_code == 200
+    head_key = app.extensions["caseapp"].head_key
+    service.revoke_share(db.session, head_key, case.owner, created.share)
+    db.session.commit()
+    page = browser.get(f"/cases/{case.id}")
+    _says_it_ended(page, "This share has been revoked", case)
+    assert "contact the person who shared it with you" in page.get_data(as_text=True)
+
+    advocate.locale = "zh_CN"
+    db.session.commit()
+    zh = browser.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "此共享已被撤销" in zh
+    assert "请联系与您共享此案件的人" in zh
+
+    # An offer that was never accepted opened nothing: a plain 404, as for a stranger.
+    offered = make_user("offered@law.example.org", role="advocate")
+    offer = share_with(case, accept=False, advocate_email=offered.email)
+    service.revoke_share(db.session, head_key, case.owner, offer.share)
+    db.session.commit()
+    plain = login_client(app, offered.email).get(f"/cases/{case.id}")
+    assert plain.status_code == 404
+    assert "revoked" not in plain.get_data(as_text=True)
 
 
 def test_a_forged_or_borrowed_link_cookie_opens_nothing(app, dossier_case, share_with):
@@ -138,10 +188,14 @@ def test_the_owner_shares_a_link_and_sees_it_only_once(app, dossier_case, auth):
     )
     assert response.status_code == 200
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    url = re.search(r'value="(http://localhost/s/[^"]+)"', response.get_data(as_text=True)).group(1)
+    created = response.get_data(as_text=True)
+    url = re.search(r"data-share-link>(http://localhost/s/[^<]+)<", created).group(1)
+    assert 'data-copy="share-link"' in created
+    assert '<img class="qr-code" src="data:image/svg+xml' in created
     stored = db.session.scalars(select(Share)).one()
     assert stored.kind == "link"
     assert not stored.all_evidence
+    assert not stored.include_later
     assert stored.label == "消费者协会"
     assert [item.evidence_id for item in stored.items] == [dossier_case["screenshot"]["id"]]
     page = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -150,7 +204,7 @@ def test_the_owner_shares_a_link_and_sees_it_only_once(app, dossier_case, auth):
     assert app.test_client().get(url).status_code == 302
 
 
-def test_a_share_form_with_everything_ticked_shares_future_evidence_too(
+def test_a_share_form_with_everything_ticked_shares_what_there_is_and_nothing_later(
     app, dossier_case, auth, advocate
 ):
     case = dossier_case["case"]
@@ -164,12 +218,49 @@ def test_a_share_form_with_everything_ticked_shares_future_evidence_too(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert f"The case is offered to {advocate.email}" in page
-    assert 'id="invite-url"' in page
+    assert "data-share-link>http://localhost/invite/" in page
+    assert "It shows 2 item(s) of evidence; what you add later stays private." in page
     stored = db.session.scalars(select(Share)).one()
-    assert stored.all_evidence
+    assert not stored.all_evidence
+    assert not stored.include_later
+    assert sorted(item.evidence_id for item in stored.items) == sorted(everything)
     assert stored.advocate_id == advocate.id
     assert stored.offer_state == "offered"
     assert not stored.allow_originals
+
+
+def test_a_share_form_with_everything_ticked_and_later_too_shares_the_whole_case(
+    app, dossier_case, auth, advocate
+):
+    case = dossier_case["case"]
+    auth.login()
+    everything = [dossier_case["screenshot"]["id"], dossier_case["private"]["id"]]
+    response = auth.post(
+        f"/cases/{case.id}/shares",
+        {"recipient": "link", "evidence_ids": everything, "include_later": "y"},
+        form_page=f"/cases/{case.id}/shares/new",
+    )
+    assert response.status_code == 200
+    stored = db.session.scalars(select(Share)).one()
+    assert stored.all_evidence
+    assert stored.include_later
+    assert stored.items == []
+
+
+def test_the_evidence_picker_shows_a_thumbnail_or_an_icon_and_later_is_off(
+    app, dossier_case, auth
+):
+    case = dossier_case["case"]
+    auth.login()
+    form = auth.client.get(f"/cases/{case.id}/shares/new").get_data(as_text=True)
+    screenshot, private = dossier_case["screenshot"]["id"], dossier_case["private"]["id"]
+    assert f'src="/cases/{case.id}/evidence/{screenshot}/renditions/thumbnail"' in form
+    assert f"/evidence/{private}/renditions/thumbnail" not in form
+    assert '<svg class="pick-icon kind-text"' in form
+    assert form.count('class="pick-box" id="evidence_ids-') == 2
+    assert form.count("checked") == 3  # both items and the first recipient; not "later"
+    assert 'name="include_later" type="checkbox" value="y">' in form
+    assert "data-picker-tools hidden" in form  # app.js shows "select all / none"
 
 
 def test_a_bad_share_form_is_shown_again_with_the_problem(app, case, auth):

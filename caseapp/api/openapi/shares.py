@@ -29,7 +29,16 @@ _SHARE_PROPERTIES: dict[str, Any] = {
     "advocate_email": NULLABLE_STRING,
     "label": {"type": "string"},
     "allow_originals": {"type": "boolean"},
-    "evidence_ids": {"type": ["array", "null"], "items": {"type": "string"}},
+    "evidence_ids": {
+        "type": ["array", "null"],
+        "items": {"type": "string"},
+        "description": "the items chosen (or every item there was, when none were named "
+        "and include_later is false); null: every item of the case, whenever added",
+    },
+    "include_later": {
+        "type": "boolean",
+        "description": "whether evidence added after the share was made is shown too",
+    },
     "review_state": _REVIEW,
     "state": {"type": "string", "enum": ["open", "expired", "revoked", "declined"]},
     "created_at": {"type": "string", "format": "date-time"},
@@ -57,7 +66,13 @@ SCHEMAS: dict[str, Any] = {
             "evidence_ids": {
                 "type": ["array", "null"],
                 "items": {"type": "string"},
-                "description": "only these items; omitted: every item, future ones too",
+                "description": "only these items; omitted: every item there is now",
+            },
+            "include_later": {
+                "type": "boolean",
+                "default": False,
+                "description": "also show evidence added to the case after the share is "
+                "made; with evidence_ids omitted, every item of the case, whenever added",
             },
             "label": {"type": ["string", "null"], "maxLength": 120},
         },

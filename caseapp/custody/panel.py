@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from math import ceil
 from typing import Any
@@ -170,7 +170,7 @@ def panel_page(
         if kind and _kind(line) != kind:
             continue
         day = to_local(line.at, tz_name).date().isoformat()
-        once = "" if line.action in _REPEATS else str(line.seq)
+        once = "" if line.action in _REPEATS and not _status_change(line) else str(line.seq)
         buckets.setdefault((day, once, _sentence(line, names, tz_name, 1)), []).append(line)
     groups = sorted(
         (_group(members, names, tz_name, now or utcnow()) for members in buckets.values()),
@@ -229,13 +229,21 @@ _REPEATS = frozenset(
 )
 
 
+def _status_change(line: Line) -> bool:
+    return line.action == "case.changed" and isinstance(line.details.get("status"), dict)
+
+
 def _sentence(line: Line, names: Mapping[str, str], tz_name: str, num: int) -> str:
     """The entry, repeated `num` times, as a sentence in the viewer's language."""
-    if line.action in _ONCE:
-        text = _ONCE[line.action](line, _subject_name(line, names, tz_name))
-    elif line.action in _REPEATED:
-        text = _REPEATED[line.action](line, _subject_name(line, names, tz_name), num)
-    elif line.action == "case.changed" and isinstance(line.details.get("status"), dict):
+    if "@" not in line.who:  # "you viewed…" starts an English sentence; an email stays as is
+        line = replace(line, who=line.who[:1].upper() + line.who[1:])
+    if line.action == WITHHELD:
+        return ngettext(
+            "An entry about something not shared with you",
+            "%(num)d entries about things not shared with you",
+            num,
+        )
+    if _status_change(line):
         status = line.details["status"]
         text = _(
             "%(who)s changed the status from “%(old)s” to “%(new)s”",
@@ -243,16 +251,19 @@ def _sentence(line: Line, names: Mapping[str, str], tz_name: str, num: int) -> s
             old=STATUSES.get(status.get("from"), status.get("from")),
             new=STATUSES.get(status.get("to"), status.get("to")),
         )
+    elif line.action in _SAYS:
+        text = _SAYS[line.action](line, _subject_name(line, names, tz_name))
     else:
         # An action without a sentence of its own still reads in words, by its label.
-        text = ngettext(
-            "%(who)s: %(action)s",
-            "%(who)s: %(action)s (%(num)d times)",
-            num,
-            who=line.who,
-            action=ACTION_LABELS.get(line.action, line.action),
-        )
-    return text[:1].upper() + text[1:]  # "you viewed…" starts an English sentence
+        label = ACTION_LABELS.get(line.action, line.action)
+        text = _("%(who)s: %(action)s", who=line.who, action=label)
+    if num == 1:
+        return text
+    return _(
+        "%(sentence)s %(times)s",
+        sentence=text,
+        times=ngettext("%(num)d time", "%(num)d times", num),
+    )
 
 
 def _subject_name(line: Line, names: Mapping[str, str], tz_name: str) -> str:
@@ -271,16 +282,29 @@ def _subject_name(line: Line, names: Mapping[str, str], tz_name: str) -> str:
     return ""
 
 
-# Sentences of the entries that stand alone: (line, subject name) -> text.
-_ONCE: dict[str, Callable[[Line, str], str]] = {
+# What each action says, once: (line, subject name) -> sentence. Repeats of the actions in
+# _REPEATS add their count ("You viewed E-003" + "5 times").
+_SAYS: dict[str, Callable[[Line, str], str]] = {
     "case.created": lambda line, name: _("%(who)s opened the case", who=line.who),
+    "case.changed": lambda line, name: _("%(who)s edited the case details", who=line.who),
     "contact.logged": lambda line, name: _(
         "%(who)s logged a contact: %(contact)s", who=line.who, contact=name
+    ),
+    "contact.changed": lambda line, name: _(
+        "%(who)s edited the contact %(contact)s", who=line.who, contact=name
     ),
     "contact.deleted": lambda line, name: _(
         "%(who)s deleted the contact %(contact)s", who=line.who, contact=name
     ),
     "evidence.added": lambda line, name: _("%(who)s added %(item)s", who=line.who, item=name),
+    "evidence.viewed": lambda line, name: _("%(who)s viewed %(item)s", who=line.who, item=name),
+    "evidence.downloaded": lambda line, name: _(
+        "%(who)s downloaded the original of %(item)s", who=line.who, item=name
+    ),
+    "evidence.integrity_failed": lambda line, name: _(
+        "%(item)s failed its integrity check and was not shown", item=name
+    ),
+    "share.opened": lambda line, name: _("%(who)s opened the shared case", who=line.who),
     "share.offered": lambda line, name: _(
         "%(who)s offered the case to %(advocate)s",
         who=line.who,
@@ -298,64 +322,10 @@ _ONCE: dict[str, Callable[[Line, str], str]] = {
         if line.details.get("advocate")
         else _("%(who)s revoked a share link", who=line.who)
     ),
-}
-
-# Sentences of the entries that group: (line, subject name, count) -> text.
-_REPEATED: dict[str, Callable[[Line, str, int], str]] = {
-    WITHHELD: lambda line, name, num: ngettext(
-        "an entry about something not shared with you",
-        "%(num)d entries about things not shared with you",
-        num,
-    ),
-    "contact.changed": lambda line, name, num: ngettext(
-        "%(who)s edited the contact %(contact)s",
-        "%(who)s edited the contact %(contact)s %(num)d times",
-        num,
-        who=line.who,
-        contact=name,
-    ),
-    "evidence.viewed": lambda line, name, num: ngettext(
-        "%(who)s viewed %(item)s",
-        "%(who)s viewed %(item)s %(num)d times",
-        num,
-        who=line.who,
-        item=name,
-    ),
-    "evidence.downloaded": lambda line, name, num: ngettext(
-        "%(who)s downloaded the original of %(item)s",
-        "%(who)s downloaded the original of %(item)s %(num)d times",
-        num,
-        who=line.who,
-        item=name,
-    ),
-    "evidence.integrity_failed": lambda line, name, num: ngettext(
-        "%(item)s failed its integrity check and was not served",
-        "%(item)s failed its integrity check %(num)d times and was not served",
-        num,
-        item=name,
-    ),
-    "share.opened": lambda line, name, num: ngettext(
-        "%(who)s opened the shared case",
-        "%(who)s opened the shared case %(num)d times",
-        num,
-        who=line.who,
-    ),
-    "comment.added": lambda line, name, num: ngettext(
-        "%(who)s wrote a comment", "%(who)s wrote %(num)d comments", num, who=line.who
-    ),
-    "dossier.exported": lambda line, name, num: ngettext(
-        "%(who)s exported a dossier", "%(who)s exported %(num)d dossiers", num, who=line.who
-    ),
-    "dossier.downloaded": lambda line, name, num: ngettext(
-        "%(who)s downloaded a dossier",
-        "%(who)s downloaded a dossier %(num)d times",
-        num,
-        who=line.who,
-    ),
-    "dossier.renewed": lambda line, name, num: ngettext(
-        "%(who)s renewed the time stamp of a dossier",
-        "%(who)s renewed dossier time stamps %(num)d times",
-        num,
-        who=line.who,
+    "comment.added": lambda line, name: _("%(who)s wrote a comment", who=line.who),
+    "dossier.exported": lambda line, name: _("%(who)s exported a dossier", who=line.who),
+    "dossier.downloaded": lambda line, name: _("%(who)s downloaded a dossier", who=line.who),
+    "dossier.renewed": lambda line, name: _(
+        "%(who)s renewed the time stamp of a dossier", who=line.who
     ),
 }

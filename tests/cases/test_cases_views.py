@@ -143,7 +143,7 @@ def test_required_fields_are_marked_before_anything_is_sent(client, auth, case):
         tag = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', form).group(0)
         assert " required" in tag, tag
         assert 'aria-required="true"' in tag, tag
-    assert 'required-mark' in form
+    assert re.search(r'<label class="required" for="title">', form)
     assert "Fields marked * are required." in form
     amount = re.search(r'<input[^>]*name="amount"[^>]*>', form).group(0)
     assert "required" not in amount

@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask_babel import lazy_gettext as _l
 
 DEFAULT_ZONE_BY_LOCALE = {"zh_CN": "Asia/Shanghai", "en": "UTC"}
+
+# Offered first in the time zone list: where most of the app's users live and deal.
+COMMON_ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Macau",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
+
+# The regions of the IANA names offered in the list, in the user's words. Other names
+# (old aliases such as "PRC" or "US/Eastern") are still accepted, only not offered.
+REGIONS: dict[str, object] = {
+    "Asia": _l("Asia"),
+    "Europe": _l("Europe"),
+    "America": _l("Americas"),
+    "Africa": _l("Africa"),
+    "Australia": _l("Australia"),
+    "Pacific": _l("Pacific"),
+    "Atlantic": _l("Atlantic"),
+    "Indian": _l("Indian Ocean"),
+    "Antarctica": _l("Antarctica"),
+    "Arctic": _l("Arctic"),
+}
+
+# Files of the zone database that name no place.
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
 
 class BadTime(ValueError):
@@ -22,6 +58,52 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UnknownZone(f"unknown time zone {name!r}") from exc
+
+
+@functools.cache
+def zone_names() -> frozenset[str]:
+    """Every IANA time zone name this machine's zone database knows."""
+    return frozenset(available_timezones() - _NOT_ZONES)
+
+
+def check_zone(name: str) -> str:
+    """`name` if it is an IANA time zone name; UnknownZone otherwise.
+
+    Stricter than `zone`, which also opens any file under the zone directory: what a
+    user chooses must be a zone of the database, spelled as the database spells it.
+    """
+    if name not in zone_names():
+        raise UnknownZone(f"unknown time zone {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    """One time zone in the list a user picks from: its IANA name and a hint."""
+
+    name: str
+    label: str  # "UTC+08:00 · Asia"
+
+
+def zone_choices(now: datetime | None = None) -> list[ZoneChoice]:
+    """The time zones to offer: the common ones first, then every place by region.
+
+    Each comes with its UTC offset at `now`, so "Asia/Shanghai" reads "UTC+08:00".
+    """
+    now = now or datetime.now(UTC)
+    by_region = sorted(
+        (name for name in zone_names() if name.partition("/")[0] in REGIONS and "/" in name),
+        key=lambda name: (list(REGIONS).index(name.partition("/")[0]), name),
+    )
+    choices = []
+    for name in [*COMMON_ZONES, *(n for n in by_region if n not in COMMON_ZONES)]:
+        if name not in zone_names():
+            continue
+        offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+        region = REGIONS.get(name.partition("/")[0])
+        hint = f"UTC{offset[:3]}:{offset[3:]}"
+        choices.append(ZoneChoice(name, f"{hint} · {region}" if region and "/" in name else hint))
+    return choices
 
 
 def default_zone_for(locale: str | None) -> str:

@@ -38,7 +38,11 @@ class ChangePasswordForm(FlaskForm):
 class SettingsForm(FlaskForm):
     display_name = StringField(_l("Your name"))
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    timezone = StringField(_l("Time zone"))
+    # Picked from the page's list of IANA zones (a <datalist>: type to search it).
+    timezone = StringField(
+        _l("Time zone"),
+        render_kw={"list": "zone-choices", "autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class CodeForm(FlaskForm):

@@ -26,7 +26,7 @@ from caseapp.accounts import tokens
 from caseapp.accounts.models import ROLES, LoginSession, User
 from caseapp.database import DbSession, unit_of_work, utcnow, write_aside
 from caseapp.i18n import LOCALES
-from caseapp.timezones import zone
+from caseapp.timezones import check_zone
 
 MIN_PASSWORD_LENGTH = passwords_policy.MIN_LENGTH
 SESSION_IDLE_LIMIT = timedelta(days=14)
@@ -238,11 +238,11 @@ def change_settings(
 ) -> None:
     """Set how the user is named and the language and time zone of their pages.
 
-    UnknownZone for a time zone that does not exist. A language the app does not
+    UnknownZone for a time zone that is not in the IANA database. A language the app does not
     speak, like none, leaves the choice to the browser.
     """
     if timezone:
-        zone(timezone)
+        check_zone(timezone)
     user.display_name = display_name.strip()[:120]
     user.locale = locale if locale in LOCALES else None
     user.timezone = timezone or None

@@ -34,7 +34,7 @@ from caseapp.qr import qr_code_data_uri
 from caseapp.runtime import runtime
 from caseapp.throttle import Throttled, address_key
 from caseapp.throttle.web import throttled_page
-from caseapp.timezones import UnknownZone, default_zone_for
+from caseapp.timezones import UnknownZone, default_zone_for, zone_choices
 
 bp = Blueprint("accounts", __name__)
 
@@ -445,6 +445,7 @@ def _settings_page(
         ).items,
         new_token=new_token,
         two_factor_on=two_factor.is_enrolled(current_user),
+        zone_choices=zone_choices(),
         now=utcnow(),
     ), status
 

@@ -62,7 +62,7 @@ def json_body() -> dict[str, Any]:
 @bp.errorhandler(InvalidFields)
 def _invalid(exc: InvalidFields) -> Any:
     return json_error(
-        422, "invalid_fields", "some fields are missing or invalid", fields=exc.errors
+        422, "invalid_fields", "some fields are missing or invalid", fields=exc.messages()
     )
 
 

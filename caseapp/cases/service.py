@@ -6,10 +6,12 @@ converts it once, so the web pages and the API share one definition of a valid c
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from caseapp.accounts.models import User
@@ -17,6 +19,7 @@ from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
+from caseapp.custody.models import CustodyEntry
 from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
@@ -36,14 +39,14 @@ CASE_FIELDS: dict[str, FieldSpec] = {
     "category": FieldSpec("choice", required=True, choices=tuple(CATEGORY_BY_CODE)),
     "amount": FieldSpec("amount"),
     "currency": FieldSpec("currency"),
-    "incident_at": FieldSpec("time"),
+    "incident_at": FieldSpec("time", past=True),
     "desired_outcome": FieldSpec("text", max_length=5000),
     "description": FieldSpec("text", max_length=20000),
     "status": FieldSpec("choice", choices=tuple(STATUSES)),
 }
 
 EVENT_FIELDS: dict[str, FieldSpec] = {
-    "occurred_at": FieldSpec("time", required=True),
+    "occurred_at": FieldSpec("time", required=True, past=True),
     "channel": FieldSpec("choice", required=True, choices=tuple(CHANNELS)),
     "direction": FieldSpec("choice", choices=tuple(DIRECTIONS)),
     "reference": FieldSpec("text", max_length=120),
@@ -59,10 +62,19 @@ EVENT_FIELDS: dict[str, FieldSpec] = {
 
 @unit_of_work
 def open_case(
-    session: DbSession, head_key: HeadKey, user: User, data: dict[str, Any], tz_name: str
+    session: DbSession,
+    head_key: HeadKey,
+    user: User,
+    data: dict[str, Any],
+    tz_name: str,
+    *,
+    now: datetime | None = None,
 ) -> Case:
-    """Open a new case for `user` and start its custody log."""
-    values = read_fields(CASE_FIELDS, data, tz_name, partial=False)
+    """Open a new case for `user` and start its custody log.
+
+    InvalidFields for a missing or invalid field, an incident in the future among them.
+    """
+    values = read_fields(CASE_FIELDS, data, tz_name, partial=False, now=now)
     values["status"] = values.get("status") or "open"
     case = Case(owner_id=user.id, **values)
     session.add(case)
@@ -87,12 +99,17 @@ def change_case(
     case: Case,
     data: dict[str, Any],
     tz_name: str,
+    *,
+    now: datetime | None = None,
 ) -> Case:
-    """Change some fields of a case; a status change is logged with old and new value."""
-    values = read_fields(CASE_FIELDS, data, tz_name, partial=True)
+    """Change some fields of a case; a status change is logged with old and new value.
+
+    The status alone is what the case page's one-step status form sends.
+    """
+    values = read_fields(CASE_FIELDS, data, tz_name, partial=True, now=now)
     changed = {k: v for k, v in values.items() if getattr(case, k) != v}
     if "status" in changed and changed["status"] is None:
-        raise InvalidFields({"status": "cannot be empty"})
+        raise InvalidFields({"status": _l("cannot be empty")})
     if not changed:
         return case
     details: dict[str, Any] = {"fields": sorted(changed)}
@@ -169,9 +186,16 @@ def log_contact(
     case: Case,
     data: dict[str, Any],
     tz_name: str,
+    *,
+    now: datetime | None = None,
 ) -> Event:
-    """Add a contact to the case's timeline."""
-    values = read_fields(EVENT_FIELDS, data, tz_name, partial=False)
+    """Add a contact to the case's timeline.
+
+    InvalidFields for a missing or invalid field, a contact in the future or a
+    follow-up set before the contact among them.
+    """
+    values = read_fields(EVENT_FIELDS, data, tz_name, partial=False, now=now)
+    _check_follow_up(values["occurred_at"], values.get("follow_up_at"))
     values["direction"] = values.get("direction") or "outbound"
     event = Event(case_id=case.id, **values)
     session.add(event)
@@ -201,13 +225,22 @@ def change_contact(
     event: Event,
     data: dict[str, Any],
     tz_name: str,
+    *,
+    now: datetime | None = None,
 ) -> Event:
     """Change a logged contact; the log keeps which fields changed."""
-    values = read_fields(EVENT_FIELDS, data, tz_name, partial=True)
+    values = read_fields(EVENT_FIELDS, data, tz_name, partial=True, now=now)
     changed = {k: v for k, v in values.items() if getattr(event, k) != v}
     for field in ("occurred_at", "channel", "summary"):
         if field in changed and changed[field] in (None, ""):
-            raise InvalidFields({field: "is required"})
+            raise InvalidFields({field: _l("is required")})
+    if "occurred_at" in changed or "follow_up_at" in changed:
+        # Only when one of the two moves: an older contact's dates are not re-judged
+        # by an edit of its summary.
+        _check_follow_up(
+            changed.get("occurred_at", event.occurred_at),
+            changed.get("follow_up_at", event.follow_up_at),
+        )
     if not changed:
         return event
     for name, value in changed.items():
@@ -223,6 +256,11 @@ def change_contact(
         details={"fields": sorted(changed)},
     )
     return event
+
+
+def _check_follow_up(occurred_at: datetime | None, follow_up_at: datetime | None) -> None:
+    if occurred_at is not None and follow_up_at is not None and follow_up_at < occurred_at:
+        raise InvalidFields({"follow_up_at": _l("cannot be before the contact")})
 
 
 @unit_of_work
@@ -284,3 +322,50 @@ def follow_ups(session: DbSession, user: User, now: datetime | None = None) -> F
         assert event.follow_up_at is not None
         (overdue if event.follow_up_at < now else upcoming).append(event)
     return FollowUps(overdue, upcoming)
+
+
+# -- the timeline: contacts and status changes ---------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A change of the case's status, as its custody log recorded it."""
+
+    at: datetime
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a case's timeline: a contact, or a change of the case's status."""
+
+    at: datetime
+    event: Event | None = None
+    status: StatusChange | None = None
+
+
+def status_changes(session: DbSession, case: Case) -> list[StatusChange]:
+    """Every status change of the case, oldest first.
+
+    Read from the custody log's `case.changed` entries (change_case writes the old and
+    new status there), so the history is as trustworthy as the log and needs no table.
+    """
+    rows = session.scalars(
+        select(CustodyEntry)
+        .where(CustodyEntry.case_id == case.id, CustodyEntry.action == "case.changed")
+        .order_by(CustodyEntry.seq)
+    )
+    changes = []
+    for entry in rows:
+        status = json.loads(entry.details).get("status")
+        if isinstance(status, dict):
+            changes.append(StatusChange(entry.at, str(status["from"]), str(status["to"])))
+    return changes
+
+
+def timeline(session: DbSession, case: Case) -> list[TimelineEntry]:
+    """The case's contacts and status changes in one chronology, oldest first."""
+    entries = [TimelineEntry(event.occurred_at, event=event) for event in case.events]
+    entries += [TimelineEntry(change.at, status=change) for change in status_changes(session, case)]
+    return sorted(entries, key=lambda entry: entry.at)

@@ -13,11 +13,11 @@ from flask_login import current_user, login_required
 
 from caseapp.access.viewer import owner_case, viewer_access
 from caseapp.cases import service
-from caseapp.cases.forms import CaseForm, ContactForm, ServiceForm
+from caseapp.cases.forms import CaseForm, ContactForm, ServiceForm, StatusForm
 from caseapp.cases.models import Case, Event
 from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.custody import log as custody
-from caseapp.custody import looks
+from caseapp.custody import looks, panel
 from caseapp.custody.log import ACTION_LABELS
 from caseapp.custody.redaction import need_to_know
 from caseapp.evidence import service as evidence_service
@@ -119,9 +119,9 @@ def index() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     form = CaseForm()
+    form.not_after(("incident_at",), _tz())
 
     def open_case(values: dict[str, Any]) -> str:
-        values.pop("status", None)
         case = service.open_case(db.session, runtime().head_key, current_user, values, _tz())
         return url_for("cases.show", case_id=case.id)
 
@@ -136,24 +136,54 @@ def show(case_id: str) -> ResponseReturnValue:
     """The case page: everything for its owner, what their share shows for anyone else.
 
     Other capabilities add their panels (sharing: comments, reviews); a viewer's visit
-    is logged.
+    is logged. The custody panel is filtered and paged by `custody_kind` and
+    `custody_page`.
     """
     access = viewer_access(case_id)
     case = access.case
     evidence = [
         item for item in evidence_service.all_evidence(db.session, case) if access.sees(item)
     ]
-    entries = custody.entries(db.session, case.id)
+    log = panel.lines(access, custody.entries(db.session, case.id))
     page = render_template(
         "cases/show.html" if access.is_owner else "cases/shared.html",
         access=access,
         case=case,
         category=CATEGORY_BY_CODE.get(case.category),
-        custody_entries=entries if access.is_owner else need_to_know(access, entries),
+        timeline=service.timeline(db.session, case),
+        status_form=StatusForm(formdata=None, obj=case) if access.is_owner else None,
+        custody_panel=panel.panel_page(
+            log,
+            panel.subject_names(case.events, evidence, _tz()),
+            _tz(),
+            kind=request.args.get("custody_kind", ""),
+            page=request.args.get("custody_page", 1, type=int) or 1,
+        ),
+        custody_kinds=panel.KINDS,
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence,
         max_upload_bytes=runtime().settings.max_upload_bytes,
         panels=runtime().panels.render("case", access),
+    )
+    looks.note_visit(db.session, runtime().head_key, access)
+    return page
+
+
+@bp.route("/cases/<case_id>/custody")
+def custody_log(case_id: str) -> ResponseReturnValue:
+    """The full chain-of-custody log, every entry with its seq and hash.
+
+    What the case page's panel tells in sentences, as written: the owner reads every
+    entry, anyone else reads it through custody.redaction, as in the API.
+    """
+    access = viewer_access(case_id)
+    entries = custody.entries(db.session, access.case.id)
+    page = render_template(
+        "cases/custody_log.html",
+        access=access,
+        case=access.case,
+        custody_entries=entries if access.is_owner else need_to_know(access, entries),
+        custody_head=custody.head_of(db.session, access.case.id),
     )
     looks.note_visit(db.session, runtime().head_key, access)
     return page
@@ -164,6 +194,7 @@ def show(case_id: str) -> ResponseReturnValue:
 def edit(case_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
     form = CaseForm(obj=case)
+    form.not_after(("incident_at",), _tz())
     if request.method == "GET":
         form.incident_at.data = input_value(case.incident_at, _tz())
 
@@ -175,11 +206,30 @@ def edit(case_id: str) -> ResponseReturnValue:
     return done or render_template("cases/form.html", form=form, case=case)
 
 
+@bp.route("/cases/<case_id>/status", methods=["POST"])
+@login_required
+def change_status(case_id: str) -> ResponseReturnValue:
+    """The case page's one-step status change; the timeline shows it from then on."""
+    case = load_case(case_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            service.change_case(
+                db.session, runtime().head_key, current_user, case, form.values(), _tz()
+            )
+        except InvalidFields:
+            flash(_("Choose one of the statuses."), "error")
+        else:
+            flash(_("Status changed to “%(status)s”.", status=STATUSES[case.status]), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
 @bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
 @login_required
 def new_contact(case_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
     form = ContactForm()
+    form.not_after(("occurred_at",), _tz())
 
     def log_contact(values: dict[str, Any]) -> str:
         service.log_contact(db.session, runtime().head_key, current_user, case, values, _tz())
@@ -195,6 +245,7 @@ def edit_contact(case_id: str, event_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
     event = load_contact(case, event_id)
     form = ContactForm(obj=event)
+    form.not_after(("occurred_at",), _tz())
     if request.method == "GET":
         form.occurred_at.data = input_value(event.occurred_at, _tz())
         form.follow_up_at.data = input_value(event.follow_up_at, _tz())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from caseapp.accounts import service as accounts
@@ -23,7 +24,7 @@ from caseapp.custody import looks
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.evidence.models import Evidence
-from caseapp.fields import FieldSpec, InvalidFields, read_fields
+from caseapp.fields import FieldSpec, InvalidFields, Message, read_fields
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
 
 DEFAULT_LIFETIME = timedelta(days=30)
@@ -88,7 +89,7 @@ def _evidence_selection(
         # Every item there is now, and nothing added later: that is a selection too.
         return sorted(session.scalars(select(Evidence.id).where(Evidence.case_id == case.id)))
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise InvalidFields({"evidence_ids": "must be a list of evidence ids"})
+        raise InvalidFields({"evidence_ids": _l("must be a list of evidence ids")})
     wanted = set(raw)
     found = (
         set(
@@ -100,7 +101,7 @@ def _evidence_selection(
         else set()
     )
     if wanted - found:
-        raise InvalidFields({"evidence_ids": "some ids are not evidence of this case"})
+        raise InvalidFields({"evidence_ids": _l("some ids are not evidence of this case")})
     return sorted(found)
 
 
@@ -133,19 +134,19 @@ def create_share(
     email = accounts.normalise_email(values["advocate_email"] or "")
     link = bool(values["link"])
     expires_at: datetime = values["expires_at"] or now + DEFAULT_LIFETIME
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if link and email:
-        errors["link"] = "give either advocate_email or link: true, not both"
+        errors["link"] = _l("give either advocate_email or link: true, not both")
     elif not link and not email:
-        errors["advocate_email"] = "is required unless link is true"
+        errors["advocate_email"] = _l("is required unless link is true")
     elif email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-        errors["advocate_email"] = "is not a valid email address"
+        errors["advocate_email"] = _l("is not a valid email address")
     elif email and email == owner.email:
-        errors["advocate_email"] = "is your own address"
+        errors["advocate_email"] = _l("is your own address")
     if expires_at <= now:
-        errors["expires_at"] = "must be in the future"
+        errors["expires_at"] = _l("must be in the future")
     elif expires_at > now + MAX_LIFETIME:
-        errors["expires_at"] = "must be within a year"
+        errors["expires_at"] = _l("must be within a year")
     if errors:
         raise InvalidFields(errors)
 
@@ -257,7 +258,9 @@ def set_review_state(
     if share.advocate_id != advocate.id:
         raise ReviewNotYours(share.id)
     if state not in REVIEW_STATES:
-        raise InvalidFields({"review_state": f"must be one of: {', '.join(REVIEW_STATES)}"})
+        raise InvalidFields(
+            {"review_state": _l("must be one of: %(choices)s", choices=", ".join(REVIEW_STATES))}
+        )
     if state == share.review_state:
         return share
     now = now or utcnow()

@@ -77,15 +77,15 @@ def test_edit_and_delete_a_contact(client, auth, case):
     assert db.session.get(Event, event.id).summary == "changed"
     auth.post(f"/cases/{case.id}/contacts/{event.id}/delete", {}, form_page=f"/cases/{case.id}")
     assert db.session.query(Event).count() == 0
-    assert "contact.deleted" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "You deleted the contact Email 2024-03-05" in page  # the custody panel says so
 
 
 def test_status_change_shows_on_the_case_and_filters_the_list(client, auth, case):
     auth.login()
-    auth.post(f"/cases/{case.id}/edit", {
-        "title": case.title, "counterparty": case.counterparty, "category": case.category,
-        "status": "escalated",
-    })
+    response = auth.post(f"/cases/{case.id}/status", {"status": "escalated"},
+                         form_page=f"/cases/{case.id}")
+    assert response.status_code == 302
     assert db.session.get(Case, case.id).status == "escalated"
     assert case.title in client.get("/cases?status=escalated").get_data(as_text=True)
     assert case.title not in client.get("/cases?status=open").get_data(as_text=True)
@@ -134,3 +134,80 @@ def test_case_list_pages_through_many_cases(client, auth, user, make_case):
     second = client.get(f"/cases?cursor={cursor}").get_data(as_text=True)
     assert "case 00" in second
     assert "case 24" not in second
+
+
+def test_required_fields_are_marked_before_anything_is_sent(client, auth, case):
+    auth.login()
+    form = client.get("/cases/new").get_data(as_text=True)
+    for name in ("title", "counterparty", "category"):
+        tag = re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', form).group(0)
+        assert " required" in tag, tag
+        assert 'aria-required="true"' in tag, tag
+    assert re.search(r'<label class="required" for="title">', form)
+    assert "Fields marked * are required." in form
+    amount = re.search(r'<input[^>]*name="amount"[^>]*>', form).group(0)
+    assert "required" not in amount
+    # The problem type is chosen on purpose: the list starts empty.
+    category = re.search(r'<select[^>]*name="category".*?</select>', form, re.S).group(0)
+    assert '><option value="">Please choose</option>' in category
+    assert "selected" not in category
+    # The date picker offers nothing past tomorrow.
+    incident = re.search(r'<input[^>]*name="incident_at"[^>]*>', form).group(0)
+    assert re.search(r'max="\d{4}-\d\d-\d\dT\d\d:\d\d"', incident)
+    contact = client.get(f"/cases/{case.id}/contacts/new").get_data(as_text=True)
+    channel = re.search(r'<select[^>]*name="channel"[^>]*>', contact).group(0)
+    assert "required" in channel
+
+
+def test_a_future_incident_is_refused_on_the_page(client, auth, user):
+    auth.login()
+    response = _open_case(auth, incident_at="2099-01-01T10:00")
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.get_data(as_text=True)
+    assert db.session.query(Case).count() == 0
+
+
+def test_the_status_changes_in_one_step_and_its_history_shows_on_the_timeline(
+    client, auth, case
+):
+    auth.login()
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'action="/cases/{case.id}/status"' in page
+    auth.post(f"/cases/{case.id}/status", {"status": "waiting_on_company"},
+              form_page=f"/cases/{case.id}")
+    response = auth.post(f"/cases/{case.id}/status", {"status": "resolved"},
+                         form_page=f"/cases/{case.id}")
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Status changed to “Resolved”." in page
+    timeline = page.split('id="chronology"', 1)[1].split("</section>", 1)[0]
+    assert timeline.count('class="status-change"') == 2
+    assert "status-waiting_on_company" in timeline
+    assert "status-resolved" in timeline
+    refused = auth.post(f"/cases/{case.id}/status", {"status": "won"},
+                        form_page=f"/cases/{case.id}")
+    assert db.session.get(Case, case.id).status == "resolved"
+    assert "Choose one of the statuses." in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_only_the_owner_changes_the_status(client, auth, case, make_user):
+    make_user("stranger@example.org")
+    auth.login("stranger@example.org")
+    response = auth.post(f"/cases/{case.id}/status", {"status": "closed"}, form_page="/")
+    assert response.status_code == 404
+    assert db.session.get(Case, case.id).status == "open"
+
+
+def test_the_api_refuses_future_times_with_422_and_its_error_code(api, case):
+    response = api.post(f"/api/v1/cases/{case.id}/events", json={
+        "occurred_at": "2099-03-05T09:00:00Z", "channel": "hotline", "summary": "x",
+        "follow_up_at": "2024-01-01T00:00:00Z",
+    })
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_fields"
+    assert error["fields"] == {"occurred_at": "cannot be in the future"}
+    response = api.patch(f"/api/v1/cases/{case.id}", json={"incident_at": "2099-01-01"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"incident_at": "cannot be in the future"}

@@ -113,13 +113,18 @@ def test_a_link_visitor_sees_no_email_address_in_the_custody_log(app, story):
     browser = app.test_client()
     browser.get(f"/s/{story['link'].link_token}")
     page = browser.get(f"/cases/{case.id}").get_data(as_text=True)
-    custody_part = page.split('id="custody"', 1)[1]
-    assert not EMAIL.search(custody_part)
-    assert "@" not in custody_part
-    assert "the complainant" in custody_part
-    assert "you" in custody_part
-    assert "Withheld" in custody_part
-    assert story["secret_hash"][:16] not in custody_part
+    panel = page.split('id="custody"', 1)[1]
+    full_log = browser.get(f"/cases/{case.id}/custody").get_data(as_text=True)
+    for custody_part in (panel, full_log):
+        assert not EMAIL.search(custody_part)
+        assert "@" not in custody_part
+        assert story["secret_hash"][:16] not in custody_part
+    assert "The complainant opened the case" in panel
+    assert "You opened the shared case" in panel
+    assert "entries about things not shared with you" in panel
+    assert "the complainant" in full_log
+    assert ">you<" in full_log
+    assert "Withheld" in full_log
 
 
 def test_an_advocate_reads_roles_in_the_web_custody_log(app, story):
@@ -135,8 +140,15 @@ def test_an_advocate_reads_roles_in_the_web_custody_log(app, story):
         },
     )
     page = browser.get(f"/cases/{case.id}").get_data(as_text=True)
-    custody_part = page.split('id="custody"', 1)[1]
-    assert "other@ngo.example.org" not in custody_part
-    assert story["other"][0].id not in custody_part
-    assert ">you<" in custody_part
-    assert "the complainant" in custody_part
+    panel = page.split('id="custody"', 1)[1]
+    full_log = browser.get(f"/cases/{case.id}/custody").get_data(as_text=True)
+    for custody_part in (panel, full_log):
+        assert "other@ngo.example.org" not in custody_part
+        assert story["other"][0].id not in custody_part
+    assert "You accepted the shared case" in panel
+    assert "The complainant offered the case to restricted@law.example.org" in panel
+    assert "You wrote a comment" in panel
+    # The other advocate's comment and share are only counted, as withheld.
+    assert "5 entries about things not shared with you" in panel
+    assert ">you<" in full_log
+    assert "the complainant" in full_log

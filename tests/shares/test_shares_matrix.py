@@ -85,12 +85,14 @@ L = 302  # sent to log in
 EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # the case and its contacts, on the web
     ("GET", "cases.show"):              (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
+    ("GET", "cases.custody_log"):       (  L,   L, 200, 404,   L, 404, 404, 404, 200, 200),
     ("GET", "cases.edit"):              (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
     ("POST", "cases.edit"):             (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
     ("GET", "cases.new_contact"):       (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
     ("POST", "cases.new_contact"):      (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
     ("GET", "cases.edit_contact"):      (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
     ("POST", "cases.edit_contact"):     (  L,   L,   L, 404,   L, 404, 404, 404, 403, 200),
+    ("POST", "cases.change_status"):    (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
     ("POST", "cases.follow_up_done"):   (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
     ("POST", "cases.delete_contact"):   (  L,   L,   L, 404,   L, 404, 404, 404, 403, 302),
     # evidence, on the web

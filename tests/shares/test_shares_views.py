@@ -387,7 +387,7 @@ def test_the_owner_sees_when_an_advocate_found_an_original_altered(
     page = auth.client.get(f"/cases/{case.id}").get_data(as_text=True)
     looks = page.split("Who looked at what, when", 1)[1].split("Chain-of-custody log", 1)[0]
     assert "the stored original failed its integrity check" in looks
-    assert "Integrity check failed" in page.split("Chain-of-custody log", 1)[1]
+    assert "E-001 failed its integrity check" in page.split("Chain-of-custody log", 1)[1]
 
 
 def test_an_advocate_trying_to_change_the_case_gets_a_403_page(

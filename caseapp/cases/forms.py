@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from caseapp.cases.vocabulary import CATEGORIES, CHANNELS, DIRECTIONS, STATUSES
+from caseapp.forms import ChecklistField
 
 _TIME = {"type": "datetime-local"}
 
@@ -58,3 +59,5 @@ class ContactForm(ServiceForm):
     outcome = TextAreaField(_l("Outcome"), render_kw={"rows": 2})
     follow_up_at = StringField(_l("Follow up on"), render_kw=_TIME)
     follow_up_done = BooleanField(_l("Follow-up done"))
+    # Choices (the case's evidence) are set by the view; the service checks each id.
+    evidence_ids = ChecklistField(_l("Evidence of this contact"), choices=[], validate_choice=False)

@@ -18,6 +18,7 @@ from caseapp.cases.vocabulary import CATEGORY_BY_CODE, CHANNELS, DIRECTIONS, STA
 from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, unit_of_work, utcnow
+from caseapp.evidence import management
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
 
@@ -161,6 +162,13 @@ def get_event(session: DbSession, case: Case, event_id: str) -> Event:
     return event
 
 
+def _split_evidence_ids(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The contact's own fields, and the evidence it links (None: leave the links as
+    they are), which caseapp.evidence.management keeps."""
+    fields = {k: v for k, v in data.items() if k != "evidence_ids"}
+    return fields, data.get("evidence_ids")
+
+
 @unit_of_work
 def log_contact(
     session: DbSession,
@@ -170,7 +178,8 @@ def log_contact(
     data: dict[str, Any],
     tz_name: str,
 ) -> Event:
-    """Add a contact to the case's timeline."""
+    """Add a contact to the case's timeline (with `evidence_ids`, the items it links)."""
+    data, evidence_ids = _split_evidence_ids(data)
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=False)
     values["direction"] = values.get("direction") or "outbound"
     event = Event(case_id=case.id, **values)
@@ -190,6 +199,8 @@ def log_contact(
             "reference": event.reference,
         },
     )
+    if evidence_ids is not None:
+        management.set_contact_evidence(session, head_key, user, event, evidence_ids)
     return event
 
 
@@ -202,12 +213,16 @@ def change_contact(
     data: dict[str, Any],
     tz_name: str,
 ) -> Event:
-    """Change a logged contact; the log keeps which fields changed."""
+    """Change a logged contact (with `evidence_ids`, the items it links); the log keeps
+    which fields changed."""
+    data, evidence_ids = _split_evidence_ids(data)
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=True)
     changed = {k: v for k, v in values.items() if getattr(event, k) != v}
     for field in ("occurred_at", "channel", "summary"):
         if field in changed and changed[field] in (None, ""):
             raise InvalidFields({field: "is required"})
+    if evidence_ids is not None:
+        management.set_contact_evidence(session, head_key, user, event, evidence_ids)
     if not changed:
         return event
     for name, value in changed.items():

@@ -20,6 +20,7 @@ from caseapp.custody import log as custody
 from caseapp.custody import looks
 from caseapp.custody.log import ACTION_LABELS
 from caseapp.custody.redaction import need_to_know
+from caseapp.evidence import management
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.vocabulary import KIND_LABELS
 from caseapp.extensions import db
@@ -152,6 +153,7 @@ def show(case_id: str) -> ResponseReturnValue:
         custody_entries=entries if access.is_owner else need_to_know(access, entries),
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence,
+        contact_evidence=management.case_evidence_by_contact(db.session, case),
         max_upload_bytes=runtime().settings.max_upload_bytes,
         panels=runtime().panels.render("case", access),
     )
@@ -175,11 +177,24 @@ def edit(case_id: str) -> ResponseReturnValue:
     return done or render_template("cases/form.html", form=form, case=case)
 
 
+def _with_evidence_choices(form: ContactForm, case: Case) -> ContactForm:
+    """The contact form with the case's evidence to pick from (withdrawn ones marked, so
+    saving the form keeps their links as they are)."""
+    form.evidence_ids.choices = [
+        (
+            item.id,
+            f"#{item.number} {item.name}" + (f" ({_('withdrawn')})" if item.withdrawn else ""),
+        )
+        for item in evidence_service.all_evidence(db.session, case)
+    ]
+    return form
+
+
 @bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
 @login_required
 def new_contact(case_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
-    form = ContactForm()
+    form = _with_evidence_choices(ContactForm(), case)
 
     def log_contact(values: dict[str, Any]) -> str:
         service.log_contact(db.session, runtime().head_key, current_user, case, values, _tz())
@@ -194,10 +209,12 @@ def new_contact(case_id: str) -> ResponseReturnValue:
 def edit_contact(case_id: str, event_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
     event = load_contact(case, event_id)
-    form = ContactForm(obj=event)
+    form = _with_evidence_choices(ContactForm(obj=event), case)
     if request.method == "GET":
         form.occurred_at.data = input_value(event.occurred_at, _tz())
         form.follow_up_at.data = input_value(event.follow_up_at, _tz())
+        linked = management.linked_evidence(db.session, [event.id]).get(event.id, [])
+        form.evidence_ids.data = [item.id for item in linked]
 
     def change_contact(values: dict[str, Any]) -> str:
         service.change_contact(db.session, runtime().head_key, current_user, event, values, _tz())

@@ -37,6 +37,7 @@ from caseapp.forms import ActionForm
 from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
 from caseapp.timezones import format_local, input_value
+from caseapp.web import filesize
 
 bp = Blueprint("evidence", __name__)
 
@@ -87,6 +88,8 @@ def upload(case_id: str) -> ResponseReturnValue:
     except InvalidFields as exc:
         return _refused(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     if _wants_json():
+        # The page adds `rows` to its evidence table instead of reloading, so the errors
+        # of other files in the same batch stay on screen.
         return jsonify(
             {
                 "items": [
@@ -98,7 +101,8 @@ def upload(case_id: str) -> ResponseReturnValue:
                         "url": url_for("evidence.show", case_id=case.id, evidence_id=e.id),
                     }
                     for e in added
-                ]
+                ],
+                "rows": render_template("evidence/_new_rows.html", case=case, items=added),
             }
         ), 201
     flash(_("%(count)d file(s) added to the vault.", count=len(added)), "success")
@@ -115,8 +119,9 @@ def _refused(status: int, message: str) -> ResponseReturnValue:
 def _upload_message(exc: UploadError) -> str:
     from caseapp.evidence import upload as up
 
+    limit = filesize(runtime().settings.max_upload_bytes)
     messages = {
-        up.UploadTooLarge: _("The file is larger than this instance accepts."),
+        up.UploadTooLarge: _("The file is larger than the %(limit)s limit.", limit=limit),
         up.EmptyFile: _("The file is empty."),
         up.NoFile: _("Choose a file to upload."),
         up.CsrfRequired: _("Your session expired. Reload the page and try again."),

@@ -95,7 +95,7 @@ document.addEventListener("submit", (event) => {
         table.hidden = false;
         watchReading(form.dataset.reading);
       } else {
-        fail(row, `${form.dataset.failed}: ${(reply.error && reply.error.message) || xhr.status}`);
+        fail(row, form.dataset.failed.replace("{reason}", (reply.error && reply.error.message) || xhr.status));
       }
       next();
     });

@@ -1,12 +1,19 @@
-"""A dossier leaves out what the complainant withdrew, and the files found inside it."""
+"""A dossier leaves out what the complainant withdrew, and the files found inside it; its
+custody log tells each management step in words."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
+
+import pytest
 
 from caseapp.cases.models import Case
+from caseapp.export.context import CustodyInfo
 from caseapp.export.dossier import build_context
+from caseapp.export.i18n import Catalogue
 from caseapp.export.models import Dossier
+from caseapp.export.narrative import sentence
 from caseapp.extensions import db
 from caseapp.runtime import runtime
 
@@ -31,3 +38,18 @@ def test_dossier_skips_withdrawn_items_and_takes_them_back_when_restored(api, ca
     api.post(f"/api/v1/evidence/{email['id']}/restore")
     everything = api.get(f"/api/v1/cases/{case.id}/evidence").get_json()["items"]
     assert numbers() == [item["number"] for item in everything]
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["evidence.changed", "evidence.linked", "evidence.unlinked", "evidence.withdrawn",
+     "evidence.restored"],
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dossier_custody_log_tells_each_management_step_in_words(action, lang):
+    entry = CustodyInfo(seq=1, at=datetime(2026, 3, 5, tzinfo=UTC), actor="user:u1 <a@b.c>",
+                        action=action, subject="evidence:e1", details={}, hash="0" * 64,
+                        actor_role="complainant", actor_name="张伟")
+    text = sentence(entry, Catalogue(lang), {"e1": 3})
+    assert action not in text
+    assert "E-003" in text

@@ -7,13 +7,14 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
-from caseapp.access.policy import case_access, owned_case
+from caseapp.access.policy import CaseAccess, case_access, owned_case
 from caseapp.api import bp
 from caseapp.api.auth import api_user
 from caseapp.api.errors import BadRequestBody, json_body
 from caseapp.cases import service
 from caseapp.cases.models import Case, Event
 from caseapp.custody.looks import note_visit
+from caseapp.evidence import management
 from caseapp.extensions import db
 from caseapp.pagination import Page, clamp_limit
 from caseapp.runtime import runtime
@@ -38,8 +39,8 @@ def case_json(case: Case) -> dict[str, Any]:
     }
 
 
-def event_json(event: Event) -> dict[str, Any]:
-    """A contact as the API shows it."""
+def event_json(event: Event, evidence_ids: list[str] | None = None) -> dict[str, Any]:
+    """A contact as the API shows it, with the ids of the evidence linked to it."""
     return {
         "id": event.id,
         "case_id": event.case_id,
@@ -53,7 +54,25 @@ def event_json(event: Event) -> dict[str, Any]:
         "follow_up_at": utc_iso(event.follow_up_at),
         "follow_up_done": event.follow_up_done,
         "created_at": utc_iso(event.created_at),
+        "evidence_ids": evidence_ids or [],
     }
+
+
+def events_json(events: list[Event], access: CaseAccess | None = None) -> list[dict[str, Any]]:
+    """Contacts as the API shows them, each with the linked evidence the caller may see
+    (all of it without `access`: the owner's own changes)."""
+    linked = management.linked_evidence(db.session, [event.id for event in events])
+    return [
+        event_json(
+            event,
+            [
+                item.id
+                for item in linked.get(event.id, [])
+                if access is None or access.sees(item)
+            ],
+        )
+        for event in events
+    ]
 
 
 def page_json(page: Page[Any], render: Any) -> dict[str, Any]:
@@ -114,11 +133,10 @@ def change_case(case_id: str) -> ResponseReturnValue:
 
 @bp.get("/cases/<case_id>/events")
 def list_events(case_id: str) -> ResponseReturnValue:
-    case = case_access(db.session, case_id, user=api_user()).case
+    access = case_access(db.session, case_id, user=api_user())
     limit, cursor = page_args()
-    return jsonify(
-        page_json(service.list_contacts(db.session, case, limit=limit, cursor=cursor), event_json)
-    )
+    page = service.list_contacts(db.session, access.case, limit=limit, cursor=cursor)
+    return jsonify({"items": events_json(page.items, access), "next_cursor": page.next_cursor})
 
 
 @bp.post("/cases/<case_id>/events")
@@ -127,13 +145,14 @@ def log_event(case_id: str) -> ResponseReturnValue:
     event = service.log_contact(
         db.session, runtime().head_key, api_user(), case, json_body(), user_zone()
     )
-    return jsonify(event_json(event)), 201
+    return jsonify(events_json([event])[0]), 201
 
 
 @bp.get("/cases/<case_id>/events/<event_id>")
 def get_event(case_id: str, event_id: str) -> ResponseReturnValue:
-    case = case_access(db.session, case_id, user=api_user()).case
-    return jsonify(event_json(service.get_event(db.session, case, event_id)))
+    access = case_access(db.session, case_id, user=api_user())
+    event = service.get_event(db.session, access.case, event_id)
+    return jsonify(events_json([event], access)[0])
 
 
 @bp.patch("/cases/<case_id>/events/<event_id>")
@@ -143,7 +162,7 @@ def change_event(case_id: str, event_id: str) -> ResponseReturnValue:
     service.change_contact(
         db.session, runtime().head_key, api_user(), event, json_body(), user_zone()
     )
-    return jsonify(event_json(event))
+    return jsonify(events_json([event])[0])
 
 
 @bp.delete("/cases/<case_id>/events/<event_id>")

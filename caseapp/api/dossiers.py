@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from caseapp.access.policy import CaseAccess, case_access, owned_case, require_dossier_files
 from caseapp.api import bp
 from caseapp.api.auth import api_user
+from caseapp.api.cases import user_zone
 from caseapp.api.errors import json_body
 from caseapp.custody.looks import record_dossier_download
 from caseapp.export import service as dossiers
@@ -89,7 +90,9 @@ def _download(dossier_id: str, which: str) -> Response:
     require_dossier_files(access)
     chunks = dossiers.open_file(runtime().vault, dossier, which)
     record_dossier_download(db.session, runtime().head_key, access, dossier, which)
-    return dossier_response(chunks, dossier, which)
+    return dossier_response(
+        chunks, dossier, which, case_title=access.case.title, zone_name=user_zone()
+    )
 
 
 @bp.get("/dossiers/<dossier_id>/pdf")

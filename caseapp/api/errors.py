@@ -11,6 +11,7 @@ from caseapp.access.policy import OriginalsNotShared, ReadOnlyAccess
 from caseapp.accounts.tokens import TokenNotFound
 from caseapp.api import bp
 from caseapp.cases.service import CaseNotFound, EventNotFound
+from caseapp.evidence.management import AlreadyWithdrawn, NotWithdrawn
 from caseapp.evidence.service import EvidenceNotFound, EvidenceNotIntact
 from caseapp.evidence.upload import UploadError
 from caseapp.export.service import DossierNotFound, DossierNotIntact, DossierNotReady
@@ -108,6 +109,16 @@ def _forbidden(exc: Exception) -> Any:
 @bp.errorhandler(OriginalsNotShared)
 def _originals_not_shared(exc: OriginalsNotShared) -> Any:
     return json_error(403, "forbidden", "this share does not include the original files")
+
+
+@bp.errorhandler(AlreadyWithdrawn)
+def _already_withdrawn(exc: AlreadyWithdrawn) -> Any:
+    return json_error(409, "already_withdrawn", "this evidence is withdrawn already")
+
+
+@bp.errorhandler(NotWithdrawn)
+def _not_withdrawn(exc: NotWithdrawn) -> Any:
+    return json_error(409, "not_withdrawn", "this evidence is not withdrawn")
 
 
 @bp.errorhandler(DossierNotReady)

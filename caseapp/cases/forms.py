@@ -13,6 +13,7 @@ from caseapp.cases.service import CASE_FIELDS, EVENT_FIELDS
 from caseapp.cases.vocabulary import CATEGORIES, CHANNELS, DIRECTIONS, STATUSES
 from caseapp.database import utcnow
 from caseapp.fields import FUTURE_SLACK, FieldSpec, Message
+from caseapp.forms import ChecklistField
 from caseapp.timezones import input_value
 
 _TIME = {"type": "datetime-local"}
@@ -101,3 +102,5 @@ class ContactForm(ServiceForm):
     outcome = TextAreaField(_l("Outcome"), render_kw={"rows": 2})
     follow_up_at = StringField(_l("Follow up on"), render_kw=_TIME)
     follow_up_done = BooleanField(_l("Follow-up done"))
+    # Choices (the case's evidence) are set by the view; the service checks each id.
+    evidence_ids = ChecklistField(_l("Evidence of this contact"), choices=[], validate_choice=False)

@@ -21,6 +21,7 @@ from caseapp.custody import log as custody
 from caseapp.custody.chain import HeadKey
 from caseapp.custody.models import CustodyEntry
 from caseapp.database import DbSession, unit_of_work, utcnow
+from caseapp.evidence import management
 from caseapp.fields import FieldSpec, InvalidFields, read_fields
 from caseapp.pagination import Page, paginate
 
@@ -178,6 +179,13 @@ def get_event(session: DbSession, case: Case, event_id: str) -> Event:
     return event
 
 
+def _split_evidence_ids(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The contact's own fields, and the evidence it links (None: leave the links as
+    they are), which caseapp.evidence.management keeps."""
+    fields = {k: v for k, v in data.items() if k != "evidence_ids"}
+    return fields, data.get("evidence_ids")
+
+
 @unit_of_work
 def log_contact(
     session: DbSession,
@@ -189,11 +197,12 @@ def log_contact(
     *,
     now: datetime | None = None,
 ) -> Event:
-    """Add a contact to the case's timeline.
+    """Add a contact to the case's timeline (with `evidence_ids`, the items it links).
 
     InvalidFields for a missing or invalid field, a contact in the future or a
     follow-up set before the contact among them.
     """
+    data, evidence_ids = _split_evidence_ids(data)
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=False, now=now)
     _check_follow_up(values["occurred_at"], values.get("follow_up_at"))
     values["direction"] = values.get("direction") or "outbound"
@@ -214,6 +223,8 @@ def log_contact(
             "reference": event.reference,
         },
     )
+    if evidence_ids is not None:
+        management.set_contact_evidence(session, head_key, user, event, evidence_ids)
     return event
 
 
@@ -228,7 +239,9 @@ def change_contact(
     *,
     now: datetime | None = None,
 ) -> Event:
-    """Change a logged contact; the log keeps which fields changed."""
+    """Change a logged contact (with `evidence_ids`, the items it links); the log keeps
+    which fields changed."""
+    data, evidence_ids = _split_evidence_ids(data)
     values = read_fields(EVENT_FIELDS, data, tz_name, partial=True, now=now)
     changed = {k: v for k, v in values.items() if getattr(event, k) != v}
     for field in ("occurred_at", "channel", "summary"):
@@ -241,6 +254,8 @@ def change_contact(
             changed.get("occurred_at", event.occurred_at),
             changed.get("follow_up_at", event.follow_up_at),
         )
+    if evidence_ids is not None:
+        management.set_contact_evidence(session, head_key, user, event, evidence_ids)
     if not changed:
         return event
     for name, value in changed.items():

@@ -20,6 +20,7 @@ from caseapp.custody import log as custody
 from caseapp.custody import looks, panel
 from caseapp.custody.log import ACTION_LABELS
 from caseapp.custody.redaction import need_to_know
+from caseapp.evidence import management
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.vocabulary import KIND_LABELS
 from caseapp.extensions import db
@@ -162,6 +163,7 @@ def show(case_id: str) -> ResponseReturnValue:
         custody_kinds=panel.KINDS,
         custody_head=custody.head_of(db.session, case.id),
         evidence=evidence,
+        contact_evidence=management.case_evidence_by_contact(db.session, case),
         max_upload_bytes=runtime().settings.max_upload_bytes,
         panels=runtime().panels.render("case", access),
     )
@@ -224,11 +226,24 @@ def change_status(case_id: str) -> ResponseReturnValue:
     return redirect(url_for("cases.show", case_id=case.id))
 
 
+def _with_evidence_choices(form: ContactForm, case: Case) -> ContactForm:
+    """The contact form with the case's evidence to pick from (withdrawn ones marked, so
+    saving the form keeps their links as they are)."""
+    form.evidence_ids.choices = [
+        (
+            item.id,
+            f"#{item.number} {item.name}" + (f" ({_('withdrawn')})" if item.withdrawn else ""),
+        )
+        for item in evidence_service.all_evidence(db.session, case)
+    ]
+    return form
+
+
 @bp.route("/cases/<case_id>/contacts/new", methods=["GET", "POST"])
 @login_required
 def new_contact(case_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
-    form = ContactForm()
+    form = _with_evidence_choices(ContactForm(), case)
     form.not_after(("occurred_at",), _tz())
 
     def log_contact(values: dict[str, Any]) -> str:
@@ -244,11 +259,13 @@ def new_contact(case_id: str) -> ResponseReturnValue:
 def edit_contact(case_id: str, event_id: str) -> ResponseReturnValue:
     case = load_case(case_id)
     event = load_contact(case, event_id)
-    form = ContactForm(obj=event)
+    form = _with_evidence_choices(ContactForm(obj=event), case)
     form.not_after(("occurred_at",), _tz())
     if request.method == "GET":
         form.occurred_at.data = input_value(event.occurred_at, _tz())
         form.follow_up_at.data = input_value(event.follow_up_at, _tz())
+        linked = management.linked_evidence(db.session, [event.id]).get(event.id, [])
+        form.evidence_ids.data = [item.id for item in linked]
 
     def change_contact(values: dict[str, Any]) -> str:
         service.change_contact(db.session, runtime().head_key, current_user, event, values, _tz())

@@ -93,6 +93,8 @@ def _about_what_they_see(access: CaseAccess, subject: str, details: dict[str, An
     if kind in _OPEN_SUBJECTS:
         return True
     if kind == "evidence":
+        if ident in access.withdrawn_ids:
+            return False
         return access.evidence_ids is None or ident in access.evidence_ids
     if kind == "share":
         return ident in own_shares

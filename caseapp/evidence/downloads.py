@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -34,15 +35,21 @@ _PASSIVE_PREFIXES = (
 )
 
 
-def content_disposition(name: str) -> str:
-    """RFC 6266 attachment header: an ASCII fallback plus the UTF-8 name in filename*."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+def content_disposition(name: str, fallback: str | None = None) -> str:
+    """RFC 6266 attachment header: an ASCII fallback (`fallback`, or `name` folded to
+    ASCII) plus the UTF-8 name in filename*."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", fallback or name).encode("ascii", "ignore").decode("ascii")
+    )
     ascii_name = "".join(
         ch if ch.isprintable() and ch not in '"\\;' else "_" for ch in ascii_name
     ).strip()
+    # "投诉-标题-2026.pdf" folds to "--2026.pdf": one dash where the letters were.
+    ascii_name = re.sub(r"-{2,}", "-", ascii_name)
     base, dot, extension = ascii_name.rpartition(".")
     if not dot:
         base, extension = ascii_name, ""
+    base = base.strip("-")
     # "大文件.bin" leaves ".bin": a hidden file in a client that only reads filename=.
     if not base.strip("._- "):
         base = "evidence"

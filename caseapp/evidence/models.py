@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from caseapp.database import Base, id_column, utcnow
+from caseapp.cases.models import Event
+from caseapp.database import Base, UTCDateTime, id_column, utcnow
+
+# Which contacts an item belongs to (the call it records, the chat it was exported
+# from): many to many, both sides in the same case (caseapp/evidence/management.py).
+evidence_contact = Table(
+    "evidence_contact",
+    Base.metadata,
+    Column(
+        "evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+    Column("linked_at", UTCDateTime(), nullable=False, default=utcnow),
+)
 
 
 class Evidence(Base):
@@ -43,6 +58,9 @@ class Evidence(Base):
     )
     # pending, reading, read, failed: see caseapp/evidence/reading.py
     read_state: Mapped[str] = mapped_column(String(16), default="pending")
+    # Withdrawn by the owner: kept (blob and custody trail), but out of dossiers and shares.
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
 
     children: Mapped[list[Evidence]] = relationship(
         foreign_keys=[parent_id],
@@ -56,6 +74,19 @@ class Evidence(Base):
     derivatives: Mapped[list[Derivative]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan"
     )
+    contacts: Mapped[list[Event]] = relationship(
+        secondary=evidence_contact, order_by="Event.occurred_at"
+    )
+
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn itself, or found inside an item that was: out of dossiers and shares."""
+        item: Evidence | None = self
+        while item is not None:
+            if item.withdrawn_at is not None:
+                return True
+            item = item.parent
+        return False
 
 
 class Derivative(Base):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from caseapp.cases.models import Case
 from caseapp.database import DbSession
 from caseapp.evidence.models import Derivative, Evidence
+from caseapp.evidence.reader_notes import ReaderNote, classify_all
 from caseapp.pagination import Page, paginate
 from caseapp.vault import BlobCorrupt, Vault
 
@@ -34,11 +35,15 @@ def list_evidence(
     limit: int,
     cursor: str | None,
     only: Collection[str] | None = None,
+    hidden: Collection[str] = (),
 ) -> Page[Evidence]:
-    """Every item of the case (or `only` those ids), children included, in numbered order."""
+    """Every item of the case (or `only` those ids, never the `hidden` ones), children
+    included, in numbered order."""
     stmt = select(Evidence).where(Evidence.case_id == case.id)
     if only is not None:
         stmt = stmt.where(Evidence.id.in_(list(only)))
+    if hidden:
+        stmt = stmt.where(Evidence.id.not_in(list(hidden)))
     return paginate(
         session,
         stmt,
@@ -51,24 +56,34 @@ def list_evidence(
 
 
 def unread_count(
-    session: DbSession, case: Case, only: Collection[str] | None = None
+    session: DbSession,
+    case: Case,
+    only: Collection[str] | None = None,
+    hidden: Collection[str] = (),
 ) -> int:
-    """How many items of the case (or `only` those ids) are still waiting to be read."""
+    """How many items of the case (or `only` those ids, never the `hidden` ones) are
+    still waiting to be read."""
     stmt = select(func.count(Evidence.id)).where(
         Evidence.case_id == case.id, Evidence.read_state.in_(("pending", "reading"))
     )
     if only is not None:
         stmt = stmt.where(Evidence.id.in_(list(only)))
+    if hidden:
+        stmt = stmt.where(Evidence.id.not_in(list(hidden)))
     return int(session.scalar(stmt) or 0)
 
 
-def all_evidence(session: DbSession, case: Case) -> list[Evidence]:
-    """The whole evidence list of a case, numbered order."""
-    return list(
+def all_evidence(
+    session: DbSession, case: Case, *, withdrawn: bool = True
+) -> list[Evidence]:
+    """The whole evidence list of a case, numbered order; without `withdrawn`, only the
+    items in force (neither withdrawn nor found inside a withdrawn one)."""
+    items = list(
         session.scalars(
             select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.number)
         )
     )
+    return items if withdrawn else [item for item in items if not item.withdrawn]
 
 
 def _derivative(evidence: Evidence, role: str) -> Derivative | None:
@@ -93,6 +108,11 @@ class Reading:
     kind: str
     parsed: dict[str, Any]
     warnings: list[str]
+
+    @property
+    def notes(self) -> list[ReaderNote]:
+        """The warnings with their codes, severities and translated sentences."""
+        return classify_all(self.warnings)
 
 
 def reading_of(vault: Vault, evidence: Evidence) -> Reading:

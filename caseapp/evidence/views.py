@@ -22,16 +22,22 @@ from wtforms import ValidationError
 
 from caseapp.access.policy import CaseAccess, visible_evidence
 from caseapp.access.viewer import owner_case, viewer_access
+from caseapp.cases.models import Case
+from caseapp.cases.vocabulary import CHANNELS
 from caseapp.custody.looks import look_fields, record_look
-from caseapp.evidence import ingest
+from caseapp.evidence import ingest, management
 from caseapp.evidence import service as evidence_service
 from caseapp.evidence.downloads import original_download
+from caseapp.evidence.forms import EvidenceDetailsForm, WithdrawForm
 from caseapp.evidence.models import Evidence
 from caseapp.evidence.upload import UploadError
 from caseapp.extensions import csrf, db
 from caseapp.fields import InvalidFields
+from caseapp.forms import ActionForm
 from caseapp.request_body import upload_stream
 from caseapp.runtime import runtime
+from caseapp.timezones import format_local, input_value
+from caseapp.web import filesize
 
 bp = Blueprint("evidence", __name__)
 
@@ -82,6 +88,8 @@ def upload(case_id: str) -> ResponseReturnValue:
     except InvalidFields as exc:
         return _refused(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     if _wants_json():
+        # The page adds `rows` to its evidence table instead of reloading, so the errors
+        # of other files in the same batch stay on screen.
         return jsonify(
             {
                 "items": [
@@ -93,7 +101,8 @@ def upload(case_id: str) -> ResponseReturnValue:
                         "url": url_for("evidence.show", case_id=case.id, evidence_id=e.id),
                     }
                     for e in added
-                ]
+                ],
+                "rows": render_template("evidence/_new_rows.html", case=case, items=added),
             }
         ), 201
     flash(_("%(count)d file(s) added to the vault.", count=len(added)), "success")
@@ -110,8 +119,9 @@ def _refused(status: int, message: str) -> ResponseReturnValue:
 def _upload_message(exc: UploadError) -> str:
     from caseapp.evidence import upload as up
 
+    limit = filesize(runtime().settings.max_upload_bytes)
     messages = {
-        up.UploadTooLarge: _("The file is larger than this instance accepts."),
+        up.UploadTooLarge: _("The file is larger than the %(limit)s limit.", limit=limit),
         up.EmptyFile: _("The file is empty."),
         up.NoFile: _("Choose a file to upload."),
         up.CsrfRequired: _("Your session expired. Reload the page and try again."),
@@ -123,7 +133,24 @@ def _upload_message(exc: UploadError) -> str:
 @bp.route("/cases/<case_id>/evidence/<evidence_id>")
 def show(case_id: str, evidence_id: str) -> ResponseReturnValue:
     access, item = load_evidence(case_id, evidence_id)
+    return _show_page(access, item)
+
+
+def _show_page(
+    access: CaseAccess,
+    item: Evidence,
+    details: EvidenceDetailsForm | None = None,
+    withdrawal: WithdrawForm | None = None,
+) -> str:
+    """An item's page (the owner's, with the forms that manage it, or a shared view);
+    the look goes in the custody log."""
     vault = runtime().vault
+    forms = {}
+    if access.is_owner:
+        forms = {
+            "details": details or _details_form(access.case, item),
+            "withdrawal": withdrawal or WithdrawForm(formdata=None),
+        }
     try:
         text = evidence_service.text_of(vault, item)
         page = render_template(
@@ -138,11 +165,102 @@ def show(case_id: str, evidence_id: str) -> ResponseReturnValue:
             renditions=evidence_service.rendition_roles(item),
             children=[child for child in item.children if access.sees(child)],
             panels=runtime().panels.render("evidence", access, item),
+            **forms,
         )
     except evidence_service.EvidenceNotIntact:
         abort(409)
     record_look(db.session, runtime().head_key, look_fields(access, item), "evidence.viewed")
     return page
+
+
+def _details_form(case: Case, item: Evidence, formdata: bool = False) -> EvidenceDetailsForm:
+    """The details form, filled from the item (or from the request when `formdata`)."""
+    form = (
+        EvidenceDetailsForm()
+        if formdata
+        else EvidenceDetailsForm(formdata=None, obj=item)
+    )
+    form.contact_ids.choices = [
+        (event.id, f"{format_local(event.occurred_at, str(get_timezone()))} · "
+         f"{CHANNELS.get(event.channel, event.channel)}"
+         + (f" · #{event.reference}" if event.reference else ""))
+        for event in case.events
+    ]
+    if not formdata:
+        form.captured_at.data = input_value(item.captured_at, str(get_timezone()))
+        form.contact_ids.data = [event.id for event in item.contacts]
+    return form
+
+
+def _owned_item(case_id: str, evidence_id: str) -> tuple[CaseAccess, Evidence]:
+    """An item of the current user's own case, to change it: 404 unseen, 403 only shared."""
+    case = owner_case(case_id)
+    access = CaseAccess(case=case, role="owner", user=current_user)
+    try:
+        return access, visible_evidence(db.session, access, evidence_id)
+    except evidence_service.EvidenceNotFound:
+        abort(404)
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>/details", methods=["POST"])
+@login_required
+def change_details(case_id: str, evidence_id: str) -> ResponseReturnValue:
+    access, item = _owned_item(case_id, evidence_id)
+    form = _details_form(access.case, item, formdata=True)
+    if form.validate_on_submit():
+        try:
+            management.change_evidence(
+                db.session,
+                runtime().head_key,
+                current_user,
+                item,
+                form.values(),
+                str(get_timezone()),
+            )
+        except InvalidFields as exc:
+            form.attach_errors(exc.errors)
+        else:
+            flash(_("Evidence details saved."), "success")
+            return redirect(url_for("evidence.show", case_id=case_id, evidence_id=item.id))
+    return _show_page(access, item, details=form), 422
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id: str, evidence_id: str) -> ResponseReturnValue:
+    access, item = _owned_item(case_id, evidence_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            management.withdraw(
+                db.session, runtime().head_key, current_user, item, form.reason.data
+            )
+        except InvalidFields as exc:
+            form.attach_errors(exc.errors)
+        except management.AlreadyWithdrawn:
+            flash(_("This item is withdrawn already."), "info")
+            return redirect(url_for("evidence.show", case_id=case_id, evidence_id=item.id))
+        else:
+            flash(
+                _("Withdrawn: it is left out of new dossiers and of every share. "
+                  "The original and its custody trail are kept."),
+                "success",
+            )
+            return redirect(url_for("evidence.show", case_id=case_id, evidence_id=item.id))
+    return _show_page(access, item, withdrawal=form), 422
+
+
+@bp.route("/cases/<case_id>/evidence/<evidence_id>/restore", methods=["POST"])
+@login_required
+def restore(case_id: str, evidence_id: str) -> ResponseReturnValue:
+    _access, item = _owned_item(case_id, evidence_id)
+    if ActionForm().validate_on_submit():
+        try:
+            management.restore(db.session, runtime().head_key, current_user, item)
+            flash(_("Restored: the item is back in dossiers and shares."), "success")
+        except management.NotWithdrawn:
+            flash(_("This item is not withdrawn."), "info")
+    return redirect(url_for("evidence.show", case_id=case_id, evidence_id=item.id))
 
 
 def _derived_html(item: Evidence) -> str | None:
@@ -178,7 +296,9 @@ def rendition(case_id: str, evidence_id: str, role: str) -> ResponseReturnValue:
 def reading_state(case_id: str) -> ResponseReturnValue:
     """How many of the case's items the visitor sees are still waiting to be read."""
     access = viewer_access(case_id)
-    unread = evidence_service.unread_count(db.session, access.case, only=access.evidence_ids)
+    unread = evidence_service.unread_count(
+        db.session, access.case, only=access.evidence_ids, hidden=access.withdrawn_ids
+    )
     return jsonify({"unread": unread, "done": unread == 0})
 
 

@@ -211,7 +211,7 @@ def build_context(session: DbSession, rt: Runtime, case: Case, dossier: Dossier)
     """Everything the dossier shows, read from the database and the vault."""
     owner = session.get(User, case.owner_id)
     assert owner is not None
-    items = evidence_service.all_evidence(session, case)
+    items = evidence_service.all_evidence(session, case, withdrawn=False)
     numbers = {item.id: item.number for item in items}
     entries = custody.entries(session, case.id)
     head = custody.head_of(session, case.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -92,7 +93,9 @@ def download(case_id: str, dossier_id: str, which: str) -> ResponseReturnValue:
     except (dossiers.DossierNotReady, dossiers.DossierNotIntact):
         abort(409)
     record_dossier_download(db.session, runtime().head_key, access, dossier, which)
-    return dossier_response(chunks, dossier, which)
+    return dossier_response(
+        chunks, dossier, which, case_title=access.case.title, zone_name=str(get_timezone())
+    )
 
 
 @bp.route("/cases/<case_id>/dossiers/<dossier_id>/verify", methods=["POST"])

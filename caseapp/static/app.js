@@ -6,8 +6,10 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// Evidence upload: each file is sent on its own request so it gets its own progress bar;
-// the CSRF token travels in a header, ahead of the body.
+// Evidence upload: chosen files wait in a list where each gets its own description,
+// source and capture time; "Upload" sends them one request each (own progress bar, the
+// CSRF token in a header, ahead of the body). A stored file's row is added to the
+// evidence table; a refused one keeps its message on screen until dismissed.
 (() => {
   const form = document.getElementById("upload-form");
   if (!form) return;
@@ -15,32 +17,62 @@ document.addEventListener("submit", (event) => {
   const input = document.getElementById("ev-file");
   const zone = document.getElementById("dropzone");
   const list = document.getElementById("upload-list");
+  const button = document.getElementById("upload-button");
+  const template = document.getElementById("upload-row");
+  const table = document.getElementById("evidence-table");
   const token = form.querySelector("input[name=csrf_token]").value;
   const maxBytes = Number(form.dataset.maxBytes);
-  let pending = 0;
+  const queue = [];
+  let sending = false;
+  let counter = 0;
 
   const sizeText = (n) => n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`;
+  const waiting = () => list.querySelectorAll("li.waiting").length;
+  const refreshButton = () => { button.hidden = waiting() === 0 || sending; };
 
-  function send(file) {
-    const row = document.createElement("li");
-    const name = document.createElement("span");
-    name.textContent = `${file.name} (${sizeText(file.size)})`;
-    const bar = document.createElement("progress");
-    bar.max = 100; bar.value = 0;
-    const status = document.createElement("span");
-    status.className = "muted";
-    row.append(name, bar, status);
+  function fail(row, message) {
+    row.classList.remove("waiting", "sending");
+    row.classList.add("failed");
+    row.dataset.keep = "";  // a message the user has not read yet: no reload wipes it
+    row.querySelector(".upload-status").textContent = message;
+    row.querySelector(".upload-fields").hidden = true;
+  }
+
+  function add(file) {
+    counter += 1;
+    const row = template.content.firstElementChild.cloneNode(true);
+    row.querySelector(".upload-name").textContent = `${file.name} (${sizeText(file.size)})`;
+    for (const field of row.querySelectorAll("[data-field]")) {
+      field.id = `upload-${counter}-${field.dataset.field}`;
+      row.querySelector(`label[data-for="${field.dataset.field}"]`).htmlFor = field.id;
+    }
+    row.querySelector(".dismiss").addEventListener("click", () => {
+      const at = queue.findIndex((entry) => entry.row === row);
+      if (at >= 0) queue.splice(at, 1);
+      if (!row.classList.contains("sending")) row.remove();
+      refreshButton();
+    });
     list.append(row);
     if (file.size > maxBytes) {
-      status.textContent = form.dataset.tooLarge;
-      row.classList.add("failed");
-      finish();
+      fail(row, form.dataset.tooLarge);
       return;
     }
+    row.classList.add("waiting");
+    row.dataset.keep = "";  // details being typed
+    queue.push({ file, row });
+  }
+
+  function send(entry) {
+    const { file, row } = entry;
+    row.classList.remove("waiting");
+    row.classList.add("sending");
+    const bar = row.querySelector("progress");
+    const status = row.querySelector(".upload-status");
+    bar.hidden = false;
     const body = new FormData();
-    for (const field of ["description", "source", "captured_at"]) {
-      const value = form.elements[field].value;
-      if (value) body.append(field, value);
+    for (const field of row.querySelectorAll("[data-field]")) {
+      field.disabled = true;
+      if (field.value) body.append(field.dataset.field, field.value);
     }
     body.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
@@ -51,66 +83,70 @@ document.addEventListener("submit", (event) => {
     xhr.addEventListener("load", () => {
       let reply = {};
       try { reply = JSON.parse(xhr.responseText); } catch (err) { reply = {}; }
+      bar.hidden = true;
       if (xhr.status === 201) {
-        bar.value = 100;
+        row.classList.remove("sending");
+        row.classList.add("done");
+        delete row.dataset.keep;
+        row.querySelector(".upload-fields").hidden = true;
         const item = reply.items[0];
         status.textContent = `${form.dataset.done} · SHA-256 ${item.sha256.slice(0, 16)}…`;
-        row.classList.add("done");
+        table.querySelector("tbody").insertAdjacentHTML("beforeend", reply.rows);
+        table.hidden = false;
+        watchReading(form.dataset.reading);
       } else {
-        status.textContent = `${form.dataset.failed}: ${(reply.error && reply.error.message) || xhr.status}`;
-        row.classList.add("failed");
+        fail(row, form.dataset.failed.replace("{reason}", (reply.error && reply.error.message) || xhr.status));
       }
-      finish();
+      next();
     });
-    xhr.addEventListener("error", () => { status.textContent = form.dataset.failed; row.classList.add("failed"); finish(); });
+    xhr.addEventListener("error", () => { bar.hidden = true; fail(row, form.dataset.network); next(); });
     xhr.send(body);
   }
 
   // One upload at a time: each gets the whole connection, and the case's evidence
   // numbers follow the order the files were chosen in.
-  function finish() {
-    pending -= 1;
-    if (queue.length) {
-      send(queue.shift());
-    } else if (pending === 0 && list.querySelector(".done")) {
-      setTimeout(() => window.location.reload(), 800);
-    }
+  function next() {
+    const entry = queue.shift();
+    sending = Boolean(entry);
+    if (entry) send(entry);
+    refreshButton();
   }
 
-  const queue = [];
-  function sendAll(files) {
-    const idle = pending === 0 && queue.length === 0;
-    for (const file of files) { pending += 1; queue.push(file); }
-    if (idle) send(queue.shift());
+  function choose(files) {
+    for (const file of files) add(file);
+    refreshButton();
   }
 
-  input.addEventListener("change", () => { sendAll(input.files); input.value = ""; });
-  form.addEventListener("submit", (e) => { e.preventDefault(); sendAll(input.files); input.value = ""; });
+  input.addEventListener("change", () => { choose(input.files); input.value = ""; });
+  form.addEventListener("submit", (e) => { e.preventDefault(); if (!sending) next(); });
   for (const type of ["dragenter", "dragover"]) {
     zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
   }
   for (const type of ["dragleave", "drop"]) {
     zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.remove("over"); });
   }
-  zone.addEventListener("drop", (e) => sendAll(e.dataTransfer.files));
+  zone.addEventListener("drop", (e) => choose(e.dataTransfer.files));
 })();
 
-// Dossiers being built, evidence being read: poll their state and reload once done.
-(() => {
-  const pending = document.querySelectorAll("[data-poll]");
-  if (!pending.length) return;
+// Dossiers being built, evidence being read: poll their state and reload once done;
+// never while the page holds something not yet read or sent ([data-keep]): an upload's
+// error, a file's details being typed. Then it waits until that is dismissed.
+function watchReading(url) {
+  if (watchReading.urls.has(url)) return;
+  watchReading.urls.add(url);
   const check = async () => {
-    for (const item of pending) {
-      try {
-        const reply = await fetch(item.dataset.poll, { headers: { Accept: "application/json" } });
-        const state = await reply.json();
-        if (state.done || state.status === "ready" || state.status === "failed") { window.location.reload(); return; }
-      } catch (err) { /* try again on the next tick */ }
-    }
+    try {
+      const reply = await fetch(url, { headers: { Accept: "application/json" } });
+      const state = await reply.json();
+      const done = state.done || state.status === "ready" || state.status === "failed";
+      if (done && !document.querySelector("[data-keep]")) { window.location.reload(); return; }
+    } catch (err) { /* try again on the next tick */ }
     setTimeout(check, 1500);
   };
   setTimeout(check, 1500);
-})();
+}
+watchReading.urls = new Set();
+for (const item of document.querySelectorAll("[data-poll]")) watchReading(item.dataset.poll);
 
 // Sharing (issue 14): the share form's "select all / none", and the one-time link page's
 // copy button, which falls back to selecting the link for the visitor to copy.

@@ -19,6 +19,18 @@ from caseapp.api.openapi.common import (
 )
 from caseapp.cases.service import CASE_FIELDS, EVENT_FIELDS
 
+
+def _with_evidence_ids(schema: dict[str, Any]) -> dict[str, Any]:
+    """A contact's input, which may also say exactly which evidence it links."""
+    ids = {
+        "type": ["array", "null"],
+        "items": {"type": "string"},
+        "description": "link exactly these evidence items (ids in the case); null or "
+        "absent leaves the links as they are",
+    }
+    return {**schema, "properties": {**schema["properties"], "evidence_ids": ids}}
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -79,13 +91,18 @@ SCHEMAS: dict[str, Any] = {
             "follow_up_at": TIME,
             "follow_up_done": {"type": "boolean"},
             "created_at": {"type": "string", "format": "date-time"},
+            "evidence_ids": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the evidence linked to this contact (that the caller may see)",
+            },
         },
     },
     "EventInput": {
-        **input_schema(EVENT_FIELDS),
+        **_with_evidence_ids(input_schema(EVENT_FIELDS)),
         "required": ["occurred_at", "channel", "summary"],
     },
-    "EventPatch": input_schema(EVENT_FIELDS),
+    "EventPatch": _with_evidence_ids(input_schema(EVENT_FIELDS)),
     "CustodyEntry": {
         "type": "object",
         "required": ["seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"],

@@ -7,10 +7,13 @@ from typing import Any
 from caseapp.api.openapi.common import (
     CASE_ID,
     EVIDENCE_ID,
+    FORBIDDEN,
+    INVALID,
     NULLABLE_STRING,
     PAGING,
     TIME,
     UPLOAD_ERRORS,
+    error_response,
     json_content,
     op,
     page,
@@ -56,10 +59,59 @@ SCHEMAS: dict[str, Any] = {
                 "enum": ["pending", "reading", "read", "failed"],
                 "description": "reading happens after the upload has answered",
             },
+            "contact_ids": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the contacts (timeline events) this item belongs to",
+            },
+            "withdrawn_at": {
+                **TIME,
+                "description": "when the owner withdrew it (only the owner sees withdrawn items)",
+            },
+            "withdrawn_reason": NULLABLE_STRING,
             "children": {"type": "array", "items": {"$ref": "#/components/schemas/Evidence"}},
             "parsed": {"type": "object", "description": "what was read out of the file, by kind"},
-            "warnings": {"type": "array", "items": {"type": "string"}},
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "what the readers said, as written (English)",
+            },
+            "warning_details": {
+                "type": "array",
+                "description": "the same warnings, in order, with a stable code and a severity",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "severity", "message"],
+                    "properties": {
+                        "code": {"type": "string"},
+                        "severity": {"type": "string", "enum": ["unreadable", "note"]},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
         },
+    },
+    "EvidencePatch": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "description": {"type": ["string", "null"], "maxLength": 5000},
+            "source": {"type": ["string", "null"], "maxLength": 255},
+            "captured_at": {
+                "type": ["string", "null"],
+                "description": "ISO 8601; without an offset it is read in the user's zone",
+            },
+            "contact_ids": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "link exactly these contacts of the case",
+            },
+        },
+    },
+    "EvidenceWithdrawal": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
     },
     "EvidenceUpload": {
         "type": "object",
@@ -99,6 +151,39 @@ PATHS: dict[str, Any] = {
         "get": op(
             "Metadata, with what was read (parsed), warnings and children",
             {"200": json_content(ref("Evidence"))},
+            params=[EVIDENCE_ID],
+            tag="evidence",
+        ),
+        "patch": op(
+            "Change the description, source, capture time or linked contacts (owner only)",
+            {"200": json_content(ref("Evidence")), "403": FORBIDDEN, **INVALID},
+            params=[EVIDENCE_ID],
+            body="EvidencePatch",
+            tag="evidence",
+        ),
+    },
+    "/evidence/{evidence_id}/withdraw": {
+        "post": op(
+            "Withdraw it from dossiers and shares, with a reason; the original is kept",
+            {
+                "200": json_content(ref("Evidence")),
+                "403": FORBIDDEN,
+                "409": error_response("Withdrawn already"),
+                **INVALID,
+            },
+            params=[EVIDENCE_ID],
+            body="EvidenceWithdrawal",
+            tag="evidence",
+        ),
+    },
+    "/evidence/{evidence_id}/restore": {
+        "post": op(
+            "Undo a withdrawal",
+            {
+                "200": json_content(ref("Evidence")),
+                "403": FORBIDDEN,
+                "409": error_response("Not withdrawn"),
+            },
             params=[EVIDENCE_ID],
             tag="evidence",
         ),

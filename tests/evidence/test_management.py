@@ -44,11 +44,13 @@ def advocate(make_user):
 
 @pytest.fixture
 def shared_with_advocate(app, case, user, advocate):
-    """The case shared with the advocate (whole case, originals allowed), accepted."""
+    """The case shared with the advocate (whole case, later items too, originals allowed),
+    accepted."""
     head_key = app.extensions["caseapp"].head_key
     created = shares.create_share(
         db.session, head_key, user, case,
-        {"advocate_email": advocate.email, "allow_originals": True}, "Asia/Shanghai",
+        {"advocate_email": advocate.email, "allow_originals": True, "include_later": True},
+        "Asia/Shanghai",
     )
     offers.accept_offer(db.session, head_key, advocate, created.share)
     db.session.commit()

@@ -112,7 +112,7 @@ def _form_page(case: Case, form: ShareForm, items: list[Evidence]) -> str:
 @login_required
 def new(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
-    items = evidence_service.all_evidence(db.session, case)
+    items = evidence_service.all_evidence(db.session, case, withdrawn=False)
     return _form_page(case, _share_form(case, items), items)
 
 
@@ -120,7 +120,7 @@ def new(case_id: str) -> ResponseReturnValue:
 @login_required
 def create(case_id: str) -> ResponseReturnValue:
     case = owner_case(case_id)
-    items = evidence_service.all_evidence(db.session, case)
+    items = evidence_service.all_evidence(db.session, case, withdrawn=False)
     form = _share_form(case, items)
     if form.validate_on_submit():
         try:

@@ -203,35 +203,47 @@ def overflow(page: Page) -> str | None:
     return f"{width} px wide: {culprits}"
 
 
+MENU_JS = """(width) => {
+  const menu = document.getElementById('site-menu');
+  const shown = (e) =>
+    e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const links = {};
+  for (const a of menu.querySelectorAll('a[href]')) {
+    const r = a.getBoundingClientRect();
+    links[a.getAttribute('href')] = shown(a) ? [r.left, r.right, r.height] : null;
+  }
+  return {links, logout: shown(menu.querySelector('form[action="/logout"] button'))};
+}"""
+
+
 def menu_problems(page: Page, role: str) -> list[str]:
-    """Open the menu as a phone user would; every section's link must then be visible."""
+    """Open the menu as a phone user would; every section's link must then be visible,
+    on screen and, on a phone, 44 px high; Escape closes it again."""
     viewport = page.viewport_size
     assert viewport is not None
-    problems = []
+    width = viewport["width"]
+    phone = width < WIDE_MENU
     toggle = page.locator("[data-menu-toggle]")
-    phone = viewport["width"] < WIDE_MENU
+    problems = []
     if phone:
         if not toggle.is_visible():
             return ["no menu button"]
         toggle.click()
         if toggle.get_attribute("aria-expanded") != "true":
             problems.append("the menu button does not say the menu is open")
-    menu = page.locator("#site-menu")
+    seen = page.evaluate(MENU_JS, width)
     hrefs, logs_out = MENU[role]
-    for href in hrefs:
-        link = menu.locator(f'a[href="{href}"]')
-        if not link.is_visible():
-            problems.append(f"menu link {href} not visible")
-            continue
-        box = link.bounding_box()
-        off_screen = box is None or box["x"] + box["width"] > viewport["width"]
-        if off_screen or (phone and box is not None and box["height"] < 44):
+    for href in sorted(hrefs):
+        box = seen["links"].get(href)
+        if box is None:
+            problems.append(f"menu link {href} missing or hidden")
+        elif box[0] < 0 or box[1] > width or (phone and box[2] < 44):
             problems.append(f"menu link {href} off screen or under 44 px: {box}")
-    if logs_out and not menu.locator('form[action="/logout"] button').is_visible():
+    if logs_out and not seen["logout"]:
         problems.append("no visible log-out button in the menu")
     if phone:
         page.keyboard.press("Escape")
-        if menu.is_visible():
+        if page.locator("#site-menu").is_visible():
             problems.append("Escape does not close the menu")
     return problems
 

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caseapp.api.errors import json_error
+from caseapp.evidence.conversation import conversation
 from caseapp.extensions import db, login_manager
 from caseapp.runtime import runtime
 from caseapp.timezones import format_local, input_value, parse_time, wall_time, zone_assumed
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["walltime"] = wall_time
     app.jinja_env.tests["zone_assumed"] = zone_assumed
     app.jinja_env.filters["actor"] = actor_display
+    app.jinja_env.filters["conversation"] = conversation
     app.jinja_env.filters["inputtime"] = lambda value: input_value(value, str(get_timezone()))
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["current_timezone"] = lambda: str(get_timezone())

@@ -2,7 +2,9 @@
 # Installs what caseapp needs on Debian 12: system packages (fonts for Chinese PDFs,
 # libraries WeasyPrint and file sniffing load), a virtual environment at .venv/ and
 # the app itself. Safe to run again: it only installs what is missing.
-#   WITH_TEST_TOOLS=1  also installs what the tests drive (chromium, redis, poppler, zip).
+#   WITH_TEST_TOOLS=1  also installs what the tests drive (chromium, redis, poppler, zip)
+#                      and axe-core, the accessibility checker the browser tests inject,
+#                      from npm into .cache/node/ (pinned: AXE_CORE_VERSION).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ packages=(fonts-noto-cjk fonts-noto-color-emoji fonts-wqy-zenhei libmagic1 libpa
           libharfbuzz-subset0 shared-mime-info openssl)
 if [[ "${WITH_TEST_TOOLS:-0}" == 1 ]]; then
   packages+=(chromium poppler-utils redis-server zip unzip)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
@@ -46,4 +49,17 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     exit 1
   fi
   .venv/bin/python -c 'import caseapp' && touch "$stamp"
+fi
+
+# axe-core, the npm package, pinned: the browser tests inject its axe.min.js into each page
+# (tests/browser/test_phone_layout.py). npm checks the tarball against the registry's
+# integrity hash; .cache/ is not part of the repository.
+AXE_CORE_VERSION=4.11.1
+if [[ "${WITH_TEST_TOOLS:-0}" == 1 ]]; then
+  axe=.cache/node/node_modules/axe-core/package.json
+  if ! grep -q "\"version\": \"$AXE_CORE_VERSION\"" "$axe" 2>/dev/null; then
+    echo "installing axe-core $AXE_CORE_VERSION into .cache/node/"
+    npm install --prefix .cache/node --no-save --no-audit --no-fund --loglevel=error \
+      "axe-core@$AXE_CORE_VERSION" >/dev/null
+  fi
 fi

@@ -6,6 +6,37 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// The phone menu: without this file the menu button is a link to #site-menu, shown by CSS
+// as the :target; here it becomes a toggle that says whether it is open, closes on Escape
+// or a click elsewhere, and leaves the address alone.
+(() => {
+  const toggle = document.querySelector("[data-menu-toggle]");
+  const menu = document.getElementById("site-menu");
+  if (!toggle || !menu) return;
+  toggle.setAttribute("role", "button");
+  toggle.setAttribute("aria-expanded", "false");
+  const setOpen = (open) => {
+    menu.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  };
+  const flip = (event) => {
+    event.preventDefault();
+    const open = !menu.classList.contains("open");
+    setOpen(open);
+    if (open) { const first = menu.querySelector("a, button"); if (first) first.focus(); }
+  };
+  toggle.addEventListener("click", flip);
+  toggle.addEventListener("keydown", (event) => { if (event.key === " ") flip(event); });
+  const close = menu.querySelector("[data-menu-close]");
+  if (close) close.addEventListener("click", (event) => { event.preventDefault(); setOpen(false); toggle.focus(); });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && menu.classList.contains("open")) { setOpen(false); toggle.focus(); }
+  });
+  document.addEventListener("click", (event) => {
+    if (menu.classList.contains("open") && !menu.contains(event.target) && !toggle.contains(event.target)) setOpen(false);
+  });
+})();
+
 // Evidence upload: chosen files wait in a list where each gets its own description,
 // source and capture time; "Upload" sends them one request each (own progress bar, the
 // CSRF token in a header, ahead of the body). A stored file's row is added to the

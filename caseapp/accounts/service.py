@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from caseapp.accounts import tokens
 from caseapp.accounts.models import ROLES, LoginSession, User
 from caseapp.database import DbSession, unit_of_work, utcnow, write_aside
 from caseapp.i18n import LOCALES
+from caseapp.secret_digest import secret_digest
 from caseapp.timezones import check_zone
 
 MIN_PASSWORD_LENGTH = passwords_policy.MIN_LENGTH
@@ -147,7 +147,7 @@ def _dummy_hash(passwords: PasswordHasher) -> str:
 def start_session(session: DbSession, user: User) -> str:
     """Open a login session for the user; returns the secret the cookie will carry."""
     secret = secrets.token_urlsafe(32)
-    session.add(LoginSession(id=_digest(secret), user_id=user.id))
+    session.add(LoginSession(id=secret_digest(secret), user_id=user.id))
     user.current_session_id = secret
     return secret
 
@@ -160,7 +160,7 @@ def load_session_user(session: DbSession, secret: str, now: datetime | None = No
     that commits at once (`write_aside`).
     """
     now = now or utcnow()
-    login = session.get(LoginSession, _digest(secret))
+    login = session.get(LoginSession, secret_digest(secret))
     if login is None or now - login.last_seen_at > SESSION_IDLE_LIMIT:
         return None
     if now - login.last_seen_at > BOOKKEEPING_INTERVAL:
@@ -182,14 +182,14 @@ def load_session_user(session: DbSession, secret: str, now: datetime | None = No
 def end_session(session: DbSession, secret: str | None) -> None:
     """End one login session (logout)."""
     if secret:
-        session.execute(delete(LoginSession).where(LoginSession.id == _digest(secret)))
+        session.execute(delete(LoginSession).where(LoginSession.id == secret_digest(secret)))
 
 
 def end_other_sessions(session: DbSession, user: User) -> None:
     """End every login session of the user but the one this request runs in."""
     query = delete(LoginSession).where(LoginSession.user_id == user.id)
     if user.current_session_id:
-        query = query.where(LoginSession.id != _digest(user.current_session_id))
+        query = query.where(LoginSession.id != secret_digest(user.current_session_id))
     session.execute(query)
 
 
@@ -253,8 +253,3 @@ def choose_language(session: DbSession, user: User, locale: str) -> None:
     """Make `locale` (one of LOCALES) the language of the user's pages."""
     user.locale = locale
 
-
-def _digest(secret: str) -> str:
-    # Session secrets are 256-bit random, so a plain SHA-256 is enough to
-    # make a database leak useless without slowing every request with a KDF.
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()

@@ -16,7 +16,6 @@ action that happened.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Collection
@@ -30,6 +29,7 @@ from sqlalchemy import delete, func, or_, select, update
 from caseapp.accounts import service
 from caseapp.accounts.models import RecoveryCode, User
 from caseapp.database import DbSession, unit_of_work, utcnow
+from caseapp.secret_digest import secret_digest
 
 RECOVERY_CODE_COUNT = 10
 # Recovery codes: 16 characters from 31 letters and digits that cannot be misread
@@ -221,7 +221,7 @@ def _take_recovery_code(session: DbSession, user: User, code: str, now: datetime
     used = session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id)
-        .where(RecoveryCode.code_hash == _hash(normalised))
+        .where(RecoveryCode.code_hash == secret_digest(normalised))
         .where(RecoveryCode.used_at.is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
@@ -234,7 +234,7 @@ def _replace_recovery_codes(session: DbSession, user: User) -> list[str]:
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
-        session.add(RecoveryCode(user_id=user.id, code_hash=_hash(raw)))
+        session.add(RecoveryCode(user_id=user.id, code_hash=secret_digest(raw)))
         codes.append("-".join(raw[i : i + 4] for i in range(0, _RECOVERY_LENGTH, 4)))
     session.flush()
     return codes
@@ -244,6 +244,3 @@ def _normalise_recovery_code(code: str) -> str:
     # Typed back from paper: any case, with or without the dashes and spaces.
     return "".join(ch for ch in code.lower() if ch not in "- \t")
 
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()

@@ -17,9 +17,9 @@ from caseapp.accounts import service as accounts
 from caseapp.accounts.models import User
 from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, unit_of_work, utcnow
+from caseapp.secret_digest import secret_digest
 from caseapp.shares import offers
 from caseapp.shares.models import Share
-from caseapp.shares.service import digest
 
 
 class InvitationNotFound(Exception):
@@ -33,7 +33,7 @@ class InvitationForSomeoneElse(Exception):
 def invitation(session: DbSession, token: str, *, now: datetime | None = None) -> Share:
     """The open share waiting for this invitation token; InvitationNotFound otherwise."""
     now = now or utcnow()
-    share = session.scalar(select(Share).where(Share.invite_hash == digest(token)))
+    share = session.scalar(select(Share).where(Share.invite_hash == secret_digest(token)))
     if share is None or not share.is_open(now):
         raise InvitationNotFound()
     return share

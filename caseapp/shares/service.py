@@ -6,7 +6,6 @@ complainant can always see who was given access, who used it and when it ended.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from caseapp.custody.chain import HeadKey
 from caseapp.database import DbSession, unit_of_work, utcnow
 from caseapp.evidence.models import Evidence
 from caseapp.fields import FieldSpec, InvalidFields, Message, read_fields
+from caseapp.secret_digest import secret_digest
 from caseapp.shares.models import REVIEW_STATES, Share, SharedEvidence
 
 DEFAULT_LIFETIME = timedelta(days=30)
@@ -63,15 +63,6 @@ class NewShare:
     share: Share
     link_token: str | None = None
     invite_token: str | None = None
-
-
-def digest(token: str) -> str:
-    """How link and invitation tokens are stored: SHA-256, hex.
-
-    The tokens carry 256 random bits, so a plain hash makes a leaked table useless
-    without the cost of a password KDF on every page view.
-    """
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_token() -> str:
@@ -166,10 +157,10 @@ def create_share(
     link_token = invite_token = None
     if link:
         link_token = new_token()
-        share.token_hash = digest(link_token)
+        share.token_hash = secret_digest(link_token)
     else:
         invite_token = new_token()
-        share.invite_hash = digest(invite_token)
+        share.invite_hash = secret_digest(invite_token)
         # An existing account sees the offer on its list; a newcomer through the link.
         if (advocate := accounts.find_user(session, email)) is not None:
             share.advocate_id = advocate.id
@@ -291,7 +282,7 @@ def open_link(
     """
     now = now or utcnow()
     share = session.scalar(
-        select(Share).where(Share.token_hash == digest(token), Share.kind == "link")
+        select(Share).where(Share.token_hash == secret_digest(token), Share.kind == "link")
     )
     if share is None:
         raise ShareNotFound("link")

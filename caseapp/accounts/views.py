@@ -7,7 +7,7 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -305,7 +305,6 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
 @login_required
 def two_factor_page() -> ResponseReturnValue:
-    g.no_store = True  # the secret and the codes stay out of caches
     user = current_user._get_current_object()
     if two_factor.is_enrolled(user):
         return _manage_page(user)
@@ -333,7 +332,6 @@ def two_factor_page() -> ResponseReturnValue:
 @bp.route("/account/two-factor/recovery-codes", methods=["POST"])
 @login_required
 def regenerate_recovery_codes() -> ResponseReturnValue:
-    g.no_store = True
     user = current_user._get_current_object()
     if not two_factor.is_enrolled(user):
         return redirect(url_for("accounts.two_factor"))
@@ -408,7 +406,6 @@ def create_token() -> ResponseReturnValue:
         name=token_form.name.data or "",
         expires_at=tokens.expiry_after(token_form.expires_in_days()),
     )
-    g.no_store = True  # the page holds the token: no cache may keep it
     return _settings_page(new_token=issued)
 
 

@@ -148,8 +148,7 @@ def test_the_custody_log_checks_out_in_an_untouched_bundle(
 def test_a_bundle_re_zipped_by_info_zip_still_verifies(
     unzipped: Path, trusted_certs: list[bytes], flags: list[str]
 ) -> None:
-    if shutil.which("zip") is None:
-        pytest.skip("Info-ZIP zip is not installed (scripts/install.sh WITH_TEST_TOOLS=1)")
+    assert shutil.which("zip"), "Info-ZIP zip is missing: WITH_TEST_TOOLS=1 ./scripts/install.sh"
     rezipped = unzipped.parent / "rezipped.zip"
     subprocess.run(["zip", "-q", "-r", *flags, str(rezipped), "."], cwd=unzipped, check=True)
     with zipfile.ZipFile(rezipped) as archive:
